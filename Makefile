@@ -1,0 +1,169 @@
+# vagus: one non-recursive GNU Makefile, everything built under $(BUILD).
+#
+#   make            build/vagus, build/libvagus.a, tools
+#   make check      unit tests (with the core purity check and format check)
+#   make asan       the tests under AddressSanitizer + UBSan
+#   make valgrind   the tests under valgrind
+#   make fuzz       libFuzzer targets, FUZZ_RUNS executions each (clang)
+#   make bench      benchmarks on real recordings
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+BUILD ?= build
+
+CC ?= cc
+# Packagers may set WERROR= to build with a newer compiler's new warnings.
+WERROR ?= -Werror
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wundef -Wvla \
+	-Wcast-align -Wwrite-strings -Wno-unused-parameter
+ALL_CPPFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP $(CPPFLAGS)
+ALL_CFLAGS := $(WARNINGS) $(CFLAGS)
+LDLIBS_BASE := -lm
+BT_LIBS := -lbluetooth
+
+CORE_SRC := $(sort $(wildcard src/core/*.c))
+SYS_SRC := $(sort $(wildcard src/sys/*.c))
+LIB_SRC := $(CORE_SRC) $(SYS_SRC)
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+DAEMON_SRC := $(sort $(wildcard src/daemon/*.c))
+SIM_SRC := $(sort $(wildcard tools/sim/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+BENCH_SRC := $(sort $(wildcard tools/bench/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+LIB := $(BUILD)/libvagus.a
+CLI := $(if $(CLI_SRC),$(BUILD)/vagus)
+DAEMON := $(if $(DAEMON_SRC),$(BUILD)/vagusd)
+SIM := $(if $(SIM_SRC),$(BUILD)/vagus-sim)
+BENCH := $(if $(BENCH_SRC),$(BUILD)/vagus-bench)
+TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+TEST_HARNESS := $(call obj,tests/test.c)
+
+# Link libbluetooth only once something uses it.
+NEED_BT := $(shell grep -l 'bluetooth/' $(SYS_SRC) $(DAEMON_SRC) /dev/null 2>/dev/null)
+LDLIBS := $(LDLIBS_BASE) $(if $(NEED_BT),$(BT_LIBS)) $(LDLIBS)
+
+.PHONY: all check test-bin asan valgrind fuzz fuzz-build bench format \
+	format-check purity install uninstall clean
+.DEFAULT_GOAL := all
+
+all: $(LIB) $(CLI) $(DAEMON) $(SIM) $(BENCH)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(call obj,$(LIB_SRC))
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+ifneq ($(CLI_SRC),)
+$(CLI): $(call obj,$(CLI_SRC)) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+endif
+
+ifneq ($(DAEMON_SRC),)
+$(DAEMON): $(call obj,$(DAEMON_SRC)) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+endif
+
+ifneq ($(SIM_SRC),)
+$(SIM): $(call obj,$(SIM_SRC)) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+endif
+
+# The benchmark counts allocations by wrapping malloc and friends.
+ifneq ($(BENCH_SRC),)
+$(BENCH): $(call obj,$(BENCH_SRC)) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) \
+		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
+		-o $@ $^ $(LDLIBS)
+endif
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HARNESS) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Tests may run the built programs, so they are built first.
+test-bin: all $(TESTS)
+
+check: test-bin purity
+	tools/run-tests $(TESTS)
+
+purity:
+	@tools/check-core-purity
+
+# Sanitizer builds go to their own tree so they never mix with normal objects.
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+asan:
+	$(MAKE) BUILD=$(BUILD)/asan CFLAGS="$(SAN_FLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 check
+
+valgrind: test-bin
+	TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect" \
+		tools/run-tests $(TESTS)
+
+# libFuzzer targets: clang, with the library rebuilt under the fuzzer's
+# instrumentation in $(BUILD)/fuzz.
+FUZZ_CC ?= clang
+FUZZ_RUNS ?= 1000000
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_OBJ_DIR := $(BUILD)/fuzz/obj
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_OBJ_DIR)/%.o,$(CORE_SRC))
+
+$(FUZZ_OBJ_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(WARNINGS) $(FUZZ_FLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(FUZZ_OBJ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lm
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	FUZZ_RUNS=$(FUZZ_RUNS) tools/run-fuzz $(FUZZ_BIN)
+
+bench: all
+	$(BENCH)
+
+FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h include/vagus/*.h tests/*.c \
+	tests/*.h tests/fuzz/*.c tools/*/*.c tools/*/*.h)
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	$(if $(CLI),install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/vagus)
+	$(if $(SIM),install -m 0755 $(SIM) $(DESTDIR)$(BINDIR)/vagus-sim)
+	$(if $(DAEMON),install -d $(DESTDIR)$(SBINDIR))
+	$(if $(DAEMON),install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/vagusd)
+	@for m in $(wildcard man/*.[1-9]); do \
+		sec=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$sec; \
+		echo install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$sec/; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$sec/ || exit 1; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vagus $(DESTDIR)$(BINDIR)/vagus-sim \
+		$(DESTDIR)$(SBINDIR)/vagusd
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

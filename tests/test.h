@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A tiny test harness: CHECK records file:line on failure and carries on;
+ * vg_test_done() prints "N passed, N failed" (the line CI reads) and gives
+ * the exit status. Each tests/test_*.c is one binary.
+ */
+#ifndef VAGUS_TEST_H
+#define VAGUS_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+bool vg_test_check(bool ok, const char *expr, const char *file, int line);
+bool vg_test_near(double got, double want, double tol, const char *expr,
+		  const char *file, int line);
+bool vg_test_eq_int(long long got, long long want, const char *expr,
+		    const char *file, int line);
+/* Prints the totals and returns the exit status for main(). */
+int vg_test_done(void);
+
+#define CHECK(expr) vg_test_check(!!(expr), #expr, __FILE__, __LINE__)
+/* |got - want| <= tol (absolute); NAN never passes. */
+#define CHECK_NEAR(got, want, tol)                                             \
+	vg_test_near((got), (want), (tol), #got, __FILE__, __LINE__)
+/* |got - want| <= rel * |want|. */
+#define CHECK_REL(got, want, rel)                                              \
+	vg_test_near((got), (want), (rel)*fabs((double)(want)), #got,          \
+		     __FILE__, __LINE__)
+#define CHECK_EQ(got, want)                                                    \
+	vg_test_eq_int((long long)(got), (long long)(want), #got, __FILE__,    \
+		       __LINE__)
+
+/*
+ * Path of a file under the shared real-data folder ($VAGUS_DATA, default
+ * ../shared/data/real relative to the repository root, where tests run).
+ * Returns a static buffer.
+ */
+const char *vg_test_data(const char *relpath);
+
+/*
+ * Reads a whole file into a NUL-terminated heap buffer. Returns NULL (and
+ * records a failure naming the file) when it cannot.
+ */
+char *vg_test_slurp(const char *path, size_t *len);
+
+#endif
