@@ -53,6 +53,8 @@ LDLIBS := $(LDLIBS_BASE) $(if $(NEED_BT),$(BT_LIBS)) $(LDLIBS)
 .PHONY: all check test-bin asan valgrind fuzz fuzz-build bench format \
 	format-check purity install uninstall clean
 .DEFAULT_GOAL := all
+# Keep objects of test and fuzz binaries between runs.
+.SECONDARY:
 
 all: $(LIB) $(CLI) $(DAEMON) $(SIM) $(BENCH)
 
