@@ -50,7 +50,7 @@ TEST_HARNESS := $(call obj,tests/test.c)
 NEED_BT := $(shell grep -l 'bluetooth/' $(SYS_SRC) $(DAEMON_SRC) /dev/null 2>/dev/null)
 LDLIBS := $(LDLIBS_BASE) $(if $(NEED_BT),$(BT_LIBS)) $(LDLIBS)
 
-.PHONY: all check test-bin asan valgrind fuzz fuzz-build bench format \
+.PHONY: all check run-tests test-bin asan valgrind fuzz fuzz-build bench format \
 	format-check purity install uninstall clean
 .DEFAULT_GOAL := all
 # Keep objects of test and fuzz binaries between runs.
@@ -96,7 +96,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HARNESS) $(LIB)
 # Tests may run the built programs, so they are built first.
 test-bin: all $(TESTS)
 
-check: test-bin purity
+check: test-bin purity format-check run-tests
+
+run-tests: test-bin
 	tools/run-tests $(TESTS)
 
 purity:
@@ -106,10 +108,11 @@ purity:
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 asan:
+	VAGUS_BUILD=$(BUILD)/asan \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MAKE) BUILD=$(BUILD)/asan CFLAGS="$(SAN_FLAGS)" \
-		LDFLAGS="-fsanitize=address,undefined" \
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 check
+		LDFLAGS="-fsanitize=address,undefined" test-bin run-tests
 
 valgrind: test-bin
 	TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
