@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Artifact detection and correction (artifact.c): synthetic cases for each
+ * class, gaps and edge sizes, and the cardiologist-labelled recordings of
+ * the shared data, where the truth is the RMSSD of normal-to-normal pairs.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "vagus/artifact.h"
+#include "vagus/rr.h"
+
+/* A small deterministic generator, so a failure can be replayed. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static double urand(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+/* Roughly normal noise (sum of 4 uniforms), unit variance. */
+static double nrand(void)
+{
+	return (urand() + urand() + urand() + urand() - 2.0) * 1.7320508;
+}
+
+/*
+ * A clean sinus rhythm: 800 ms with respiratory sinus arrhythmia (30 ms at
+ * a 4.5-beat period), a slow wave and beat noise, as a strap sees at rest.
+ */
+static void make_clean(double *rr, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		rr[i] = 800 + 30 * sin(2 * M_PI * (double)i / 4.5) +
+			20 * sin(2 * M_PI * (double)i / 40) + 8 * nrand();
+}
+
+static void fill(struct vg_rr_series *s, const double *rr, size_t n)
+{
+	int err = 0;
+
+	vg_rr_clear(s);
+	for (size_t i = 0; i < n && !err; i++)
+		err = vg_rr_push_ms(s, rr[i]);
+	CHECK_EQ(err, 0);
+}
+
+/* RMSSD of a series in ms, no difference across a gap; NAN if none. */
+static double rmssd(const struct vg_rr_series *s)
+{
+	double sum = 0;
+	size_t m = 0;
+
+	for (size_t i = 1; i < s->n; i++) {
+		if (s->flags[i] & VG_RR_GAP_BEFORE)
+			continue;
+		double d = s->ms[i] - s->ms[i - 1];
+		sum += d * d;
+		m++;
+	}
+	return m ? sqrt(sum / (double)m) : NAN;
+}
+
+static void test_empty_and_short(void)
+{
+	struct vg_rr_series in = VG_RR_SERIES_INIT, out = VG_RR_SERIES_INIT;
+	struct vg_artifact_summary sum;
+	uint8_t cls[4];
+
+	CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, NULL), 0);
+	CHECK_EQ(out.n, 0);
+	CHECK_EQ(sum.beats, 0);
+	CHECK_EQ(sum.detected, 0);
+	CHECK_NEAR(sum.corrected_pct, 0, 0);
+
+	const double few[] = {812, 798, 805, 820};
+	for (size_t n = 1; n <= 4; n++) {
+		fill(&in, few, n);
+		memset(cls, 0xff, sizeof(cls));
+		CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, cls), 0);
+		CHECK_EQ(out.n, n);
+		CHECK_EQ(sum.detected, 0);
+		for (size_t i = 0; i < n; i++) {
+			CHECK_EQ(cls[i], VG_ART_NONE);
+			CHECK_NEAR(out.ms[i], few[i], 0);
+		}
+	}
+
+	/* Garbage in is refused, not classified. */
+	fill(&in, few, 4);
+	in.ms[2] = NAN;
+	CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, NULL), -EINVAL);
+	in.ms[2] = -5;
+	CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, NULL), -EINVAL);
+	in.ms[2] = 0;
+	CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, NULL), -EINVAL);
+	CHECK_EQ(out.n, 0);
+
+	CHECK(!strcmp(vg_artifact_class_name(VG_ART_ECTOPIC), "ectopic"));
+	CHECK(!strcmp(vg_artifact_class_name(VG_ART_MISSED), "missed"));
+	CHECK(!strcmp(vg_artifact_class_name((enum vg_artifact_class)99),
+		      "unknown"));
+	vg_rr_free(&in);
+	vg_rr_free(&out);
+}
+
+static void test_clean(void)
+{
+	enum { N = 2000 };
+	static double rr[N];
+	struct vg_rr_series in = VG_RR_SERIES_INIT, out = VG_RR_SERIES_INIT;
+	struct vg_artifact_summary sum;
+
+	make_clean(rr, N);
+	fill(&in, rr, N);
+	CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, NULL), 0);
+	CHECK_EQ(sum.beats, N);
+	CHECK_EQ(sum.detected, 0);
+	CHECK_EQ(out.n, N);
+	size_t same = 0;
+	for (size_t i = 0; i < out.n && i < N; i++)
+		same += out.ms[i] == rr[i] && out.t_ms[i] == in.t_ms[i] &&
+			out.flags[i] == 0;
+	CHECK_EQ(same, N);
+	vg_rr_free(&in);
+	vg_rr_free(&out);
+}
+
+/* Corrects @rr (n intervals) and returns the classes and the output. */
+static void run(const double *rr, size_t n, struct vg_rr_series *out,
+		struct vg_artifact_summary *sum, uint8_t *cls)
+{
+	struct vg_rr_series in = VG_RR_SERIES_INIT;
+
+	fill(&in, rr, n);
+	CHECK_EQ(vg_artifacts_correct(&in, out, sum, cls), 0);
+	vg_rr_free(&in);
+}
+
+static void test_missed(void)
+{
+	enum { N = 600, AT = 300 };
+	static double truth[N], rr[N];
+	static uint8_t cls[N];
+	struct vg_rr_series out = VG_RR_SERIES_INIT;
+	struct vg_artifact_summary sum;
+
+	make_clean(truth, N);
+	/* Beat AT was not detected: intervals AT and AT+1 become one. */
+	memcpy(rr, truth, sizeof(rr));
+	rr[AT] = truth[AT] + truth[AT + 1];
+	memmove(&rr[AT + 1], &truth[AT + 2], (N - AT - 2) * sizeof(*rr));
+	run(rr, N - 1, &out, &sum, cls);
+	CHECK_EQ(sum.detected, 1);
+	CHECK_EQ(sum.missed, 1);
+	CHECK_EQ(cls[AT], VG_ART_MISSED);
+	CHECK_EQ(out.n, N);
+	if (out.n == N) {
+		CHECK_NEAR(out.ms[AT], rr[AT] / 2, 1e-9);
+		CHECK_NEAR(out.ms[AT + 1], rr[AT] / 2, 1e-9);
+		CHECK(out.flags[AT] & VG_RR_INSERTED);
+		CHECK(out.flags[AT + 1] & VG_RR_CORRECTED);
+		/* The inserted beat sits halfway; the others keep their time. */
+		CHECK_NEAR(out.t_ms[AT + 1] - out.t_ms[AT], rr[AT] / 2, 1e-6);
+		CHECK_NEAR(out.t_ms[N - 1], out.t_ms[N - 2] + out.ms[N - 1],
+			   1e-6);
+		CHECK_NEAR(out.ms[N - 1], truth[N - 1], 0);
+	}
+
+	/* A missed beat as the very first and the very last interval. */
+	memcpy(rr, truth, sizeof(rr));
+	rr[0] = truth[0] + truth[1];
+	rr[N - 2] = truth[N - 2] + truth[N - 1];
+	run(rr, N - 1, &out, &sum, cls);
+	CHECK_EQ(cls[0], VG_ART_MISSED);
+	CHECK_EQ(cls[N - 2], VG_ART_MISSED);
+	CHECK_EQ(sum.detected, 2);
+	CHECK_EQ(out.n, N + 1);
+	vg_rr_free(&out);
+}
+
+static void test_extra(void)
+{
+	enum { N = 600, AT = 250 };
+	static double truth[N], rr[N + 1];
+	static uint8_t cls[N + 1];
+	struct vg_rr_series out = VG_RR_SERIES_INIT;
+	struct vg_artifact_summary sum;
+
+	make_clean(truth, N);
+	/* A false detection 35 % into interval AT splits it in two. */
+	memcpy(rr, truth, AT * sizeof(*rr));
+	rr[AT] = 0.35 * truth[AT];
+	rr[AT + 1] = 0.65 * truth[AT];
+	memcpy(&rr[AT + 2], &truth[AT + 1], (N - AT - 1) * sizeof(*rr));
+	run(rr, N + 1, &out, &sum, cls);
+	CHECK_EQ(sum.extra, 2);
+	CHECK_EQ(sum.detected, 2);
+	CHECK_EQ(cls[AT], VG_ART_EXTRA);
+	CHECK_EQ(cls[AT + 1], VG_ART_EXTRA);
+	CHECK_EQ(out.n, N);
+	if (out.n == N) {
+		CHECK_NEAR(out.ms[AT], truth[AT], 1e-9);
+		CHECK(out.flags[AT] & VG_RR_CORRECTED);
+		CHECK_NEAR(out.ms[AT + 1], truth[AT + 1], 0);
+	}
+	vg_rr_free(&out);
+}
+
+static void test_ectopic(void)
+{
+	enum { N = 600, AT = 200 };
+	static double truth[N], rr[N];
+	static uint8_t cls[N];
+	struct vg_rr_series out = VG_RR_SERIES_INIT;
+	struct vg_artifact_summary sum;
+
+	make_clean(truth, N);
+	memcpy(rr, truth, sizeof(rr));
+	/* A premature beat 35 % early and a full compensatory pause. */
+	rr[AT] = 0.65 * truth[AT];
+	rr[AT + 1] = truth[AT + 1] + 0.35 * truth[AT];
+	/* A late beat (misplaced detection): long, then short. */
+	rr[AT + 200] = 1.3 * truth[AT + 200];
+	rr[AT + 201] = truth[AT + 201] - 0.3 * truth[AT + 200];
+	run(rr, N, &out, &sum, cls);
+	CHECK_EQ(cls[AT], VG_ART_ECTOPIC);
+	CHECK_EQ(cls[AT + 1], VG_ART_ECTOPIC);
+	CHECK_EQ(cls[AT + 200], VG_ART_ECTOPIC);
+	CHECK_EQ(cls[AT + 201], VG_ART_ECTOPIC);
+	CHECK_EQ(sum.ectopic, 4);
+	CHECK_EQ(sum.detected, 4);
+	CHECK_NEAR(sum.corrected_pct, 400.0 / N, 1e-9);
+	CHECK_EQ(out.n, N);
+	if (out.n == N) {
+		/* Interpolated back to within the beat-to-beat variation. */
+		for (size_t i = AT; i < AT + 2; i++) {
+			CHECK_NEAR(out.ms[i], truth[i], 60);
+			CHECK(out.flags[i] & VG_RR_CORRECTED);
+		}
+		for (size_t i = AT + 200; i < AT + 202; i++)
+			CHECK_NEAR(out.ms[i], truth[i], 60);
+		/* Beat times stay where they were measured. */
+		CHECK_NEAR(out.t_ms[AT + 1],
+			   out.t_ms[AT - 1] + rr[AT] + rr[AT + 1], 1e-6);
+	}
+	double r_truth = 0, r_out = 0;
+	struct vg_rr_series t = VG_RR_SERIES_INIT;
+	fill(&t, truth, N);
+	r_truth = rmssd(&t);
+	r_out = rmssd(&out);
+	CHECK_REL(r_out, r_truth, 0.03);
+	vg_rr_free(&t);
+	vg_rr_free(&out);
+}
+
+static void test_longshort(void)
+{
+	enum { N = 600, AT = 333 };
+	static double truth[N], rr[N];
+	static uint8_t cls[N];
+	struct vg_rr_series out = VG_RR_SERIES_INIT;
+	struct vg_artifact_summary sum;
+
+	make_clean(truth, N);
+	memcpy(rr, truth, sizeof(rr));
+	/* One interval 50 % too long (not twice: no beat fits in it)... */
+	rr[AT] = 1.5 * truth[AT];
+	/* ...and one 40 % too short whose neighbour does not complete it. */
+	rr[AT + 100] = 0.6 * truth[AT + 100];
+	run(rr, N, &out, &sum, cls);
+	CHECK_EQ(cls[AT], VG_ART_LONGSHORT);
+	CHECK_EQ(cls[AT + 100], VG_ART_LONGSHORT);
+	CHECK_EQ(sum.longshort, 2);
+	CHECK_EQ(sum.detected, 2);
+	CHECK_EQ(out.n, N);
+	if (out.n == N) {
+		CHECK_NEAR(out.ms[AT], truth[AT], 60);
+		CHECK_NEAR(out.ms[AT + 100], truth[AT + 100], 60);
+	}
+	vg_rr_free(&out);
+}
+
+/* Pushes @rr with a 30 s hole and VG_RR_GAP_BEFORE before interval @gap. */
+static void fill_gap(struct vg_rr_series *s, const double *rr, size_t n,
+		     size_t gap)
+{
+	double t = 0;
+
+	vg_rr_clear(s);
+	for (size_t i = 0; i < n; i++) {
+		t += rr[i] + (i == gap ? 30000 : 0);
+		vg_rr_push(s, rr[i], t, i == gap ? VG_RR_GAP_BEFORE : 0);
+	}
+}
+
+static void test_gaps(void)
+{
+	enum { N = 400, GAP = 200 };
+	static double rr[N], r2[N];
+	static uint8_t cls[N];
+	struct vg_rr_series in = VG_RR_SERIES_INIT, out = VG_RR_SERIES_INIT;
+	struct vg_artifact_summary sum;
+
+	/*
+	 * Two runs at very different rates (800 ms, then 500 ms after a lost
+	 * link): nothing to correct, and the gap survives with its time.
+	 */
+	make_clean(rr, N);
+	for (size_t i = GAP; i < N; i++)
+		rr[i] = 500 + (rr[i] - 800) / 2;
+	fill_gap(&in, rr, N, GAP);
+	CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, cls), 0);
+	CHECK_EQ(sum.detected, 0);
+	CHECK_EQ(out.n, N);
+	if (out.n == N) {
+		CHECK(out.flags[GAP] & VG_RR_GAP_BEFORE);
+		CHECK_NEAR(out.t_ms[GAP], in.t_ms[GAP], 0);
+	}
+
+	/*
+	 * A short interval just before the gap and a long one just after:
+	 * adjacent they would be an ectopic pair, across a gap they are two
+	 * unrelated intervals, each judged and repaired inside its own run
+	 * (the repair of the last one before the gap comes from the 800 ms
+	 * run, not from the 500 ms one).
+	 */
+	memcpy(r2, rr, sizeof(r2));
+	r2[GAP - 1] = 0.7 * rr[GAP - 2];
+	r2[GAP] = 1.6 * rr[GAP + 1];
+	fill_gap(&in, r2, N, GAP);
+	CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, cls), 0);
+	CHECK_EQ(cls[GAP - 1], VG_ART_LONGSHORT);
+	CHECK_EQ(cls[GAP], VG_ART_LONGSHORT);
+	CHECK_EQ(sum.detected, 2);
+	if (out.n == N) {
+		CHECK_NEAR(out.ms[GAP - 1], rr[GAP - 2], 1e-9);
+		CHECK_NEAR(out.ms[GAP], rr[GAP + 1], 1e-9);
+		CHECK(out.flags[GAP] & VG_RR_GAP_BEFORE);
+	}
+	/* The same two intervals with no gap between them: ectopic. */
+	in.flags[GAP] = 0;
+	CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, cls), 0);
+	CHECK_EQ(cls[GAP - 1], VG_ART_ECTOPIC);
+	CHECK_EQ(cls[GAP], VG_ART_ECTOPIC);
+
+	/*
+	 * A missed beat as the first interval after the gap is still found
+	 * (it is compared with its run's median, not with the last beat
+	 * before the gap), and the split keeps the gap mark on the first half.
+	 */
+	memcpy(r2, rr, sizeof(r2));
+	r2[GAP] = rr[GAP] + rr[GAP + 1];
+	memmove(&r2[GAP + 1], &rr[GAP + 2], (N - GAP - 2) * sizeof(*r2));
+	fill_gap(&in, r2, N - 1, GAP);
+	CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, cls), 0);
+	CHECK_EQ(cls[GAP], VG_ART_MISSED);
+	CHECK_EQ(sum.detected, 1);
+	CHECK_EQ(out.n, N);
+	if (out.n == N) {
+		CHECK(out.flags[GAP] & VG_RR_GAP_BEFORE);
+		CHECK(!(out.flags[GAP + 1] & VG_RR_GAP_BEFORE));
+		CHECK_NEAR(out.ms[GAP], r2[GAP] / 2, 1e-9);
+	}
+
+	/* Runs of one or two intervals between gaps are left alone. */
+	vg_rr_clear(&in);
+	double t = 0;
+	for (size_t i = 0; i < 61; i++) {
+		t += rr[i] + 5000;
+		vg_rr_push(&in, rr[i], t, i % 2 ? VG_RR_GAP_BEFORE : 0);
+	}
+	CHECK_EQ(vg_artifacts_correct(&in, &out, &sum, cls), 0);
+	CHECK_EQ(out.n, 61);
+	CHECK_EQ(sum.detected, 0);
+	vg_rr_free(&in);
+	vg_rr_free(&out);
+}
+
+/* ---- labelled recordings ---- */
+
+struct labelled {
+	double *rr; /* the rr_ms column without the first NA: *.rr.txt */
+	bool *nn;   /* interval i is normal-to-normal */
+	size_t n;
+	size_t beats;	 /* annotated beats (rows) */
+	size_t abnormal; /* beats whose label is not N */
+};
+
+/*
+ * Reads `sample rr_ms label rhythm noise` rows. Interval i is NN when its
+ * beat and the previous one are labelled N and no noise mark lies between.
+ */
+static bool load_labelled(const char *rel, struct labelled *L)
+{
+	char *text = vg_test_slurp(vg_test_data(rel), NULL);
+	size_t cap = 0;
+	char prev_label = 0;
+
+	memset(L, 0, sizeof(*L));
+	if (!text)
+		return false;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char rrs[32], label[8], rhythm[16], noise[16];
+		long sample;
+		if (line[0] == '#' ||
+		    sscanf(line, "%ld %31s %7s %15s %15s", &sample, rrs, label,
+			   rhythm, noise) != 5)
+			continue;
+		L->beats++;
+		L->abnormal += strcmp(label, "N") != 0;
+		if (strcmp(rrs, "NA")) {
+			if (L->n == cap) {
+				cap = cap ? 2 * cap : 4096;
+				L->rr = realloc(L->rr, cap * sizeof(*L->rr));
+				L->nn = realloc(L->nn, cap * sizeof(*L->nn));
+			}
+			L->rr[L->n] = strtod(rrs, NULL);
+			L->nn[L->n] = label[0] == 'N' && !label[1] &&
+				      prev_label == 'N' && !strcmp(noise, "-");
+			L->n++;
+		}
+		prev_label = label[1] ? '?' : label[0];
+	}
+	free(text);
+	return L->n > 0;
+}
+
+/* RMSSD over successive pairs of NN intervals: the reference. */
+static double truth_rmssd(const struct labelled *L)
+{
+	double sum = 0;
+	size_t m = 0;
+
+	for (size_t i = 1; i < L->n; i++) {
+		if (!L->nn[i] || !L->nn[i - 1])
+			continue;
+		double d = L->rr[i] - L->rr[i - 1];
+		sum += d * d;
+		m++;
+	}
+	return sqrt(sum / (double)m);
+}
+
+static void test_labelled(void)
+{
+	static const char *const recs[] = {
+	    "wfdb-python/mitdb-100", "pcst/mitdb-105",	   "ecg-kit/mitdb-208",
+	    "ecg-kit/svdb-800",	     "pcst/nsr2db-nsr001", "pcst/nsr2db-nsr004",
+	    "pcst/nsr2db-nsr009",
+	};
+	char path[128];
+
+	printf("%-20s %6s %7s %7s %7s %6s %5s %5s %5s %5s %6s\n", "recording",
+	       "abn%", "truth", "raw", "corr", "err%", "ect", "l/s", "miss",
+	       "extra", "corr%");
+	for (size_t r = 0; r < sizeof(recs) / sizeof(recs[0]); r++) {
+		struct labelled L;
+		struct vg_rr_series in = VG_RR_SERIES_INIT;
+		struct vg_rr_series out = VG_RR_SERIES_INIT;
+		struct vg_artifact_summary s;
+
+		snprintf(path, sizeof(path), "%s.beats.tsv", recs[r]);
+		if (!CHECK(load_labelled(path, &L)))
+			continue;
+		fill(&in, L.rr, L.n);
+		CHECK_EQ(vg_artifacts_correct(&in, &out, &s, NULL), 0);
+		double abn = 100.0 * (double)L.abnormal / (double)L.beats;
+		double truth = truth_rmssd(&L), raw = rmssd(&in);
+		double corr = rmssd(&out);
+		double err = 100 * (corr - truth) / truth;
+		printf("%-20s %6.2f %7.2f %7.2f %7.2f %+6.1f %5zu %5zu %5zu "
+		       "%5zu %6.2f\n",
+		       strchr(recs[r], '/') + 1, abn, truth, raw, corr, err,
+		       s.ectopic, s.longshort, s.missed, s.extra,
+		       s.corrected_pct);
+		if (abn < 5) {
+			/* The bound: within 10 % of the NN truth. */
+			CHECK_REL(corr, truth, 0.10);
+		} else {
+			/* Mostly ectopic: must be reported as too dirty. */
+			CHECK(s.corrected_pct > VG_ARTIFACT_SUSPECT_PCT);
+		}
+		free(L.rr);
+		free(L.nn);
+		vg_rr_free(&in);
+		vg_rr_free(&out);
+	}
+}
+
+int main(void)
+{
+	test_empty_and_short();
+	test_clean();
+	test_missed();
+	test_extra();
+	test_ectopic();
+	test_longshort();
+	test_gaps();
+	test_labelled();
+	return vg_test_done();
+}
