@@ -252,6 +252,21 @@ static void test_uuid_forms(void)
 	CHECK_EQ(a.n_uuid16, VG_ADV_UUID16_MAX);
 	CHECK(a.uuids_truncated);
 	CHECK(a.hrs);
+
+	/* Nine Service Data fields, repeats kept once, 0x180D last. */
+	uint8_t sd[4 * 10];
+	for (int i = 0; i < 10; i++) {
+		uint16_t u = (uint16_t)(i == 9 ? 0x180D : 0x2A00 + (i % 9));
+		sd[4 * i] = 3;
+		sd[4 * i + 1] = 0x16;
+		sd[4 * i + 2] = (uint8_t)u;
+		sd[4 * i + 3] = (uint8_t)(u >> 8);
+	}
+	sd[4 * 8 + 2] = 0x00; /* the ninth repeats the first */
+	CHECK_EQ(vg_adv_parse(sd, sizeof(sd), &a), 0);
+	CHECK_EQ(a.n_svcdata, VG_ADV_SVCDATA_MAX);
+	CHECK(a.uuids_truncated);
+	CHECK(a.hrs);
 }
 
 static void test_appearance(void)

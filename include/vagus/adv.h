@@ -59,7 +59,7 @@ struct vg_adv {
 	/* Other 128-bit UUIDs, little endian as sent. */
 	uint8_t n_uuid128;
 	uint8_t uuid128[VG_ADV_UUID128_MAX][16];
-	bool uuids_truncated; /* more UUIDs than the arrays hold */
+	bool uuids_truncated; /* more UUIDs (or Service Data) than kept */
 	/* 16-bit UUIDs (or base-form reduced) that carry Service Data. */
 	uint8_t n_svcdata;
 	uint16_t svcdata_uuid16[VG_ADV_SVCDATA_MAX];

@@ -94,8 +94,13 @@ static void add_svcdata(struct vg_adv *a, uint32_t u)
 		return;
 	if (u == VG_UUID16_HEART_RATE)
 		a->hrs = true;
+	for (unsigned i = 0; i < a->n_svcdata; i++)
+		if (a->svcdata_uuid16[i] == u)
+			return;
 	if (a->n_svcdata < VG_ADV_SVCDATA_MAX)
 		a->svcdata_uuid16[a->n_svcdata++] = (uint16_t)u;
+	else
+		a->uuids_truncated = true;
 }
 
 /* A list of UUIDs of @w bytes each; a ragged tail is a bad field. */
