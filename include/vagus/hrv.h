@@ -71,6 +71,12 @@ struct vg_hrv_result {
 /* Time-domain metrics of @s. Returns 0; fields NAN where too short. */
 int vg_hrv_time(const struct vg_rr_series *s, struct vg_hrv_time *out);
 
+/*
+ * pNNxx: 100 * #(|dRR| > @threshold_ms) / #differences, differences not
+ * across gaps; NAN with no difference. vg_hrv_time's pNN50 is this at 50.
+ */
+double vg_hrv_pnnx(const struct vg_rr_series *s, double threshold_ms);
+
 /* Poincare SD1/SD2 of @s. Returns 0; fields NAN where too short. */
 int vg_hrv_poincare(const struct vg_rr_series *s, struct vg_hrv_poincare *out);
 
@@ -87,6 +93,35 @@ int vg_hrv_freq(const struct vg_rr_series *s, const struct vg_hrv_opts *opts,
  * exponent, NAN when too short, or NAN with *err = -ENOMEM.
  */
 double vg_hrv_dfa_alpha1(const struct vg_rr_series *s, int *err);
+
+/*
+ * The Welch spectrum behind vg_hrv_freq, for plots and for checking bin by
+ * bin against other tools: psd[k] in ms^2/Hz at k * df Hz, k < nbins.
+ */
+struct vg_hrv_spectrum {
+	double df;	 /* bin spacing, Hz (1/300 at 4 Hz and 1200 points) */
+	size_t nbins;	 /* 0 .. fs/2 inclusive */
+	size_t segments; /* Welch segments averaged */
+	double span_s;	 /* time from the first to the last beat, s */
+	double *psd;	 /* heap, ms^2/Hz; free with vg_hrv_spectrum_free */
+};
+
+/*
+ * Computes the spectrum of @s per @opts into @out (psd allocated).
+ * Returns 0, -ENODATA (fewer than 3 beats or beat times that do not
+ * increase) or -ENOMEM; on error @out->psd is NULL.
+ */
+int vg_hrv_spectrum(const struct vg_rr_series *s,
+		    const struct vg_hrv_opts *opts,
+		    struct vg_hrv_spectrum *out);
+
+void vg_hrv_spectrum_free(struct vg_hrv_spectrum *sp);
+
+/*
+ * Band metrics of a spectrum (what vg_hrv_freq returns). Exposed so that
+ * the band rules can be tested on analytic spectra.
+ */
+void vg_hrv_bands(const struct vg_hrv_spectrum *sp, struct vg_hrv_freq *out);
 
 /*
  * Full analysis of @raw per @opts: optional artifact correction, then all
