@@ -697,16 +697,20 @@ static void test_stop(void)
 	const struct vg_discovery_candidate *c[4];
 
 	bring_up(d, (const uint16_t[]){0, 1}, 2, 0);
+	CHECK(!vg_discovery_pending(d));
 	found(d, 0, addr_h7, VG_MGMT_ADDR_LE_PUBLIC, -50, 0, ad_h7,
 	      sizeof(ad_h7), 100);
 	vg_discovery_stop(d, 200);
+	CHECK(vg_discovery_pending(d));
 	EXPECT(d, VG_MGMT_OP_STOP_DISCOVERY, 0, 6, 200);
+	CHECK(vg_discovery_pending(d));
 	complete(d, VG_MGMT_OP_STOP_DISCOVERY, 0, 0, (const uint8_t[]){6}, 1,
 		 200);
 	EXPECT(d, VG_MGMT_OP_STOP_DISCOVERY, 1, 6, 200);
 	complete(d, VG_MGMT_OP_STOP_DISCOVERY, 1, VG_MGMT_REJECTED,
 		 (const uint8_t[]){6}, 1, 200);
 	NOTHING(d);
+	CHECK(!vg_discovery_pending(d));
 	CHECK(!vg_discovery_scanning(d));
 	/* Kept for the caller, not restarted, no more reports taken. */
 	discovering(d, 0, false, 300);

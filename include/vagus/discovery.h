@@ -126,6 +126,10 @@ void vg_discovery_sent(struct vg_discovery *d, int64_t now);
  */
 void vg_discovery_send_failed(struct vg_discovery *d, int err, int64_t now);
 
+/* True while a command is queued or its reply awaited (after stop: until
+ * the kernel has confirmed it). */
+bool vg_discovery_pending(const struct vg_discovery *d);
+
 /* The earliest time (monotonic ms) tick wants to run, or -1 for none. */
 int64_t vg_discovery_deadline(const struct vg_discovery *d);
 

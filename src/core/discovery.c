@@ -1015,6 +1015,11 @@ void vg_discovery_send_failed(struct vg_discovery *d, int err, int64_t now)
 	result(d, &cmd, err < 0 ? err : -EIO, now);
 }
 
+bool vg_discovery_pending(const struct vg_discovery *d)
+{
+	return d->waiting || d->qlen > 0;
+}
+
 static int64_t earlier(int64_t a, int64_t b)
 {
 	if (a < 0)
