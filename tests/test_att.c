@@ -521,6 +521,45 @@ static void test_violations(void)
 	}
 }
 
+/* Responses of the right kind but the wrong length for their opcode. */
+static void test_wrong_lengths(void)
+{
+	const struct {
+		struct pdu req;
+		struct pdu rsp;
+	} cases[] = {
+	    {PDU(0x12, 0x04, 0x00, 0x01, 0x00), PDU(0x13, 0x00)},
+	    {PDU(0x02, 0x17, 0x00), PDU(0x03, 0x17, 0x00, 0x00)},
+	    {PDU(0x02, 0x17, 0x00), PDU(0x03, 0x17)},
+	    {PDU(0x08, 0x01, 0x00, 0xff, 0xff, 0x03, 0x28), PDU(0x09)},
+	    {PDU(0x08, 0x01, 0x00, 0xff, 0xff, 0x03, 0x28),
+	     PDU(0x09, 0x01, 0x02)},
+	    {PDU(0x10, 0x01, 0x00, 0xff, 0xff, 0x00, 0x28),
+	     PDU(0x11, 0x06, 0x01, 0x00, 0x05, 0x00, 0x00)},
+	    {PDU(0x04, 0x01, 0x00, 0xff, 0xff), PDU(0x05, 0x01)},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ctx c;
+		struct vg_att_event ev;
+
+		if (ctx_open(&c, 23)) {
+			if (cases[i].req.b[0] == 0x02)
+				vg_att_exchange_mtu(c.att, c.now);
+			else
+				vg_att_request(c.att, c.now, cases[i].req.b,
+					       cases[i].req.len);
+			flush(&c);
+			server_expect(&c.l, cases[i].req, __FILE__, __LINE__);
+			CHECK_EQ(deliver(&c, cases[i].rsp, &ev), -EBADMSG);
+			CHECK_EQ(ev.type, VG_ATT_EV_CLOSED);
+			CHECK(strstr(vg_att_close_reason(c.att), "malformed"));
+			SERVER_EXPECT_NOTHING(&c.l);
+		}
+		ctx_close(&c);
+	}
+}
+
 /*
  * Each response cut at every length below its valid size: a length
  * the format rejects closes the link (-EBADMSG), never reads past the end.
@@ -753,6 +792,7 @@ int main(void)
 	test_notify_indicate();
 	test_server_requests();
 	test_violations();
+	test_wrong_lengths();
 	test_truncated_responses();
 	test_security_retry();
 	test_close_from_above();

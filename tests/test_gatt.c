@@ -606,6 +606,31 @@ static void test_security(void)
 	}
 }
 
+/* A link already encrypted: "insufficient encryption" cannot be helped. */
+static void test_security_already_medium(void)
+{
+	const struct step s[] = {
+	    SEC_PREFIX,
+	    CL(0x0a, 0x06, 0x00),
+	    SV(0x0b, 0x01),
+	    CL(0x12, 0x04, 0x00, 0x01, 0x00),
+	    SV(0x01, 0x12, 0x04, 0x00, 0x0f),
+	};
+	struct ctx c;
+
+	if (ctx_open(&c, 23)) {
+		vg_hrp_set_security(c.h, VG_ATT_SEC_MEDIUM);
+		if (play(&c, s, sizeof(s) / sizeof(s[0]), "at medium")) {
+			CHECK_EQ(count(&c, VG_HRP_EV_SECURITY), 0);
+			CHECK(closed_with(&c, -EPROTO,
+					  "Insufficient Encryption (0x0f) at "
+					  "handle 0x0004"));
+			CHECK(!strstr(vg_hrp_close_reason(c.h), "even after"));
+		}
+	}
+	ctx_close(&c);
+}
+
 /* Error responses where the profile can go on, and where it cannot. */
 static void test_error_responses(void)
 {
@@ -1001,6 +1026,7 @@ int main(void)
 	test_minimal_strap();
 	test_missing_essentials();
 	test_security();
+	test_security_already_medium();
 	test_error_responses();
 	test_timeout();
 	test_gatt_violations();

@@ -141,6 +141,12 @@ int64_t vg_hrp_next_deadline(const struct vg_hrp *h);
  */
 int vg_hrp_security_done(struct vg_hrp *h, int64_t now, int err);
 
+/*
+ * Tells the client the level the link already has (VG_ATT_SEC_LOW at
+ * first), so a raise asks for the next one up.
+ */
+void vg_hrp_set_security(struct vg_hrp *h, enum vg_att_security level);
+
 /* As vg_att_pop_tx(): next PDU to send; length, 0 for none, -EMSGSIZE. */
 int vg_hrp_pop_tx(struct vg_hrp *h, uint8_t *buf, size_t cap);
 

@@ -867,6 +867,11 @@ int vg_hrp_security_done(struct vg_hrp *h, int64_t now, int err)
 	return after(h, true);
 }
 
+void vg_hrp_set_security(struct vg_hrp *h, enum vg_att_security level)
+{
+	vg_att_set_security(h->att, level);
+}
+
 int64_t vg_hrp_next_deadline(const struct vg_hrp *h)
 {
 	return vg_att_next_deadline(h->att);
