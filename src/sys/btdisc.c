@@ -2,6 +2,7 @@
 #include "sys/btdisc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -250,6 +251,40 @@ struct vg_btdisc *vg_btdisc_open(const struct vg_discovery_config *cfg,
 		vg_btdisc_close(b);
 		return NULL;
 	}
+	flush(b, now);
+	*err = 0;
+	return b;
+}
+
+struct vg_btdisc *vg_btdisc_adopt(const struct vg_discovery_config *cfg, int fd,
+				  int64_t now, int *err)
+{
+	struct vg_btdisc *b = NULL;
+	int fl = fcntl(fd, F_GETFL);
+
+	*err = -EINVAL;
+	if (fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0) {
+		*err = -ENOMEM;
+		b = calloc(1, sizeof(*b));
+	}
+	if (b) {
+		/* NULL for a bad configuration, or out of memory. */
+		b->d = vg_discovery_new(cfg);
+		if (!b->d) {
+			*err = -EINVAL;
+			free(b);
+			b = NULL;
+		}
+	}
+	if (!b) {
+		close(fd);
+		return NULL;
+	}
+	b->fd = fd;
+	b->cfg = *cfg;
+	b->raw = cfg->mode == VG_DISCOVERY_RAW;
+	b->tried_raw = true;
+	vg_discovery_start(b->d, now);
 	flush(b, now);
 	*err = 0;
 	return b;

@@ -33,6 +33,17 @@ struct vg_btdisc;
 struct vg_btdisc *vg_btdisc_open(const struct vg_discovery_config *cfg,
 				 int64_t now, int *err);
 
+/*
+ * Like vg_btdisc_open() on a socket already open and bound (@fd, owned
+ * from now on, made non-blocking), for @cfg->mode: for a daemon that
+ * opens its sockets before dropping privileges (the kernel decides at
+ * bind time whether a mgmt socket is trusted), and for tests that play
+ * the kernel over a SOCK_SEQPACKET socketpair. No fall-back. Returns NULL
+ * with *@err = -EINVAL or -ENOMEM (@fd is then closed).
+ */
+struct vg_btdisc *vg_btdisc_adopt(const struct vg_discovery_config *cfg, int fd,
+				  int64_t now, int *err);
+
 /* Closes the socket and frees everything (candidates included). */
 void vg_btdisc_close(struct vg_btdisc *b);
 
