@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vagus analyze FILE: offline analysis of a recorded RR file. Reads the
+ * file (cli_read_file), parses it (vg_rrfile_parse_info), analyses it
+ * (vg_hrv_analyze) and prints a summary or one JSON object. All the work
+ * is in the pure core; this file only moves bytes and formats.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "vagus/artifact.h"
+#include "vagus/hrv.h"
+#include "vagus/json.h"
+#include "vagus/rr.h"
+#include "vagus/rrfile.h"
+
+#define CMD "analyze"
+
+static const char quality_warning[] =
+    "too many corrected beats: the numbers are not reliable";
+
+struct analyze_args {
+	const char *path;
+	bool json;
+	struct vg_hrv_opts opts;
+};
+
+static void help(void)
+{
+	printf(
+	    "Usage: vagus analyze [--json] [--no-correct] "
+	    "[--detrend priors|linear|none] FILE\n"
+	    "\n"
+	    "Analyzes a recorded RR-interval file: artifact correction "
+	    "(Lipponen and\n"
+	    "Tarvainen 2019), time domain, Poincare, frequency domain and "
+	    "DFA alpha1, with\n"
+	    "the definitions Kubios HRV uses. No daemon needed.\n"
+	    "\n"
+	    "FILE holds one interval per line, in ms or s (seconds when most "
+	    "values are\n"
+	    "below 10), with '#' comments; or is a Kubios RR export, \"time "
+	    "rr\" columns,\n"
+	    "a CSV or TSV with an RR column (rr, rr_ms, RRI, NN, ibi, ...), "
+	    "a list of beat\n"
+	    "times (RHRV .beats), or a Polar .hrm file. \"-\" reads standard "
+	    "input.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --json            print one JSON object instead of the "
+	    "summary\n"
+	    "  --no-correct      skip artifact correction; the artifact "
+	    "counts are then\n"
+	    "                    null (not examined) in JSON\n"
+	    "  --detrend METHOD  detrending before the spectrum: priors "
+	    "(smoothness\n"
+	    "                    priors, lambda 500, as Kubios; the "
+	    "default), linear,\n"
+	    "                    or none\n"
+	    "  -h, --help        show this help\n"
+	    "\n"
+	    "A metric the recording is too short for shows as \"n/a (too "
+	    "short)\" (null in\n"
+	    "JSON). Above %.0f %% corrected beats the summary warns that the "
+	    "numbers are\n"
+	    "not reliable.\n"
+	    "\n"
+	    "Exit status: 0 success, 1 missing, unreadable or invalid file, "
+	    "2 usage error,\n"
+	    "3 internal error (such as out of memory).\n",
+	    VG_ARTIFACT_SUSPECT_PCT);
+}
+
+/* Returns -1 to go on, or an exit status to stop with. */
+static int parse_args(int argc, char **argv, struct analyze_args *a)
+{
+	bool options = true;
+
+	memset(a, 0, sizeof(*a));
+	vg_hrv_opts_default(&a->opts);
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		const char *val = NULL;
+
+		if (!options || s[0] != '-' || !strcmp(s, "-")) {
+			if (a->path)
+				return cli_usage_error(
+				    CMD, "one FILE only ('%s' and '%s')",
+				    a->path, s);
+			a->path = s;
+			continue;
+		}
+		if (!strcmp(s, "--")) {
+			options = false;
+		} else if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+			help();
+			return CLI_EXIT_OK;
+		} else if (!strcmp(s, "--json")) {
+			a->json = true;
+		} else if (!strcmp(s, "--no-correct")) {
+			a->opts.correct = false;
+		} else if (!strcmp(s, "--detrend") ||
+			   !strncmp(s, "--detrend=", 10)) {
+			if (s[9] == '=')
+				val = s + 10;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return cli_usage_error(
+				    CMD, "--detrend needs a method: "
+					 "priors, linear or none");
+			if (vg_detrend_parse(val, &a->opts.detrend))
+				return cli_usage_error(
+				    CMD,
+				    "unknown detrending '%s' (priors, "
+				    "linear or none)",
+				    val);
+		} else {
+			return cli_usage_error(CMD, "unknown option '%s'", s);
+		}
+	}
+	if (!a->path)
+		return cli_usage_error(CMD, "missing FILE");
+	return -1;
+}
+
+static const char *detrend_name(enum vg_detrend d)
+{
+	switch (d) {
+	case VG_DETREND_PRIORS:
+		return "priors";
+	case VG_DETREND_LINEAR:
+		return "linear";
+	case VG_DETREND_NONE:
+		return "none";
+	}
+	return "?";
+}
+
+static const char *times_name(enum vg_rrfile_times t)
+{
+	switch (t) {
+	case VG_RRFILE_TIMES_NONE:
+		return NULL;
+	case VG_RRFILE_TIMES_BEAT:
+		return "beat";
+	case VG_RRFILE_TIMES_ARRIVAL:
+		return "arrival";
+	}
+	return NULL;
+}
+
+static const char *time_unit_name(double ms_per_unit)
+{
+	if (ms_per_unit == 1000)
+		return "s";
+	if (ms_per_unit == 1)
+		return "ms";
+	if (ms_per_unit == 1e-3)
+		return "us";
+	return "ns";
+}
+
+static bool suspect(const struct vg_hrv_result *r)
+{
+	return r->corrected &&
+	       r->artifacts.corrected_pct > VG_ARTIFACT_SUSPECT_PCT;
+}
+
+/* ---- text ---------------------------------------------------------- */
+
+static void row(const char *label, double v, int prec, const char *unit)
+{
+	if (isfinite(v))
+		printf("  %-16s %10.*f%s%s\n", label, prec, v, *unit ? " " : "",
+		       unit);
+	else
+		printf("  %-16s %10s\n", label, "n/a (too short)");
+}
+
+static void duration(char *buf, size_t cap, double s)
+{
+	long t = isfinite(s) && s > 0 ? lround(s) : 0;
+
+	if (t >= 3600)
+		snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60,
+			 t % 60);
+	else
+		snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void print_text(const struct analyze_args *a,
+		       const struct vg_rrfile_info *in,
+		       const struct vg_rr_series *raw,
+		       const struct vg_hrv_result *r)
+{
+	const struct vg_artifact_summary *as = &r->artifacts;
+	char dur[32];
+
+	printf("File         %s\n", cli_file_name(a->path));
+	printf("Format       %s, intervals in %s; %zu read",
+	       vg_rrfile_format_name(in->format), in->seconds ? "s" : "ms",
+	       raw->n);
+	if (in->skipped_zero || in->skipped_missing)
+		printf(" (skipped %zu zero, %zu missing)", in->skipped_zero,
+		       in->skipped_missing);
+	printf("\n");
+	if (in->times != VG_RRFILE_TIMES_NONE) {
+		printf("Times        %s times from column %zu, in %s",
+		       times_name(in->times), in->time_column,
+		       time_unit_name(in->time_unit_ms));
+		if (in->gaps)
+			printf("; %zu gap%s, %.1f s not covered", in->gaps,
+			       in->gaps == 1 ? "" : "s", in->gap_ms / 1000);
+		printf("\n");
+	}
+	duration(dur, sizeof(dur), r->duration_s);
+	printf("Recording    %zu beats over %s (%.1f s), coverage %.1f %%\n",
+	       r->beats, dur, r->duration_s, 100 * vg_rr_coverage(raw));
+	if (!r->corrected) {
+		printf("Artifacts    not corrected (--no-correct)\n");
+	} else {
+		printf("Artifacts    %zu of %zu beats corrected (%.1f %%): %zu "
+		       "ectopic, %zu missed,\n"
+		       "             %zu extra, %zu long/short\n",
+		       as->detected, as->beats, as->corrected_pct, as->ectopic,
+		       as->missed, as->extra, as->longshort);
+	}
+	if (suspect(r))
+		printf("\nWARNING: %s\n         (%.1f %% corrected, above %.0f "
+		       "%%).\n",
+		       quality_warning, as->corrected_pct,
+		       VG_ARTIFACT_SUSPECT_PCT);
+
+	printf("\nTime domain\n");
+	row("Mean RR", r->time.mean_rr_ms, 1, "ms");
+	row("Mean HR", r->time.mean_hr_bpm, 1, "bpm");
+	row("SDNN", r->time.sdnn_ms, 1, "ms");
+	row("RMSSD", r->time.rmssd_ms, 1, "ms");
+	row("ln RMSSD", r->time.ln_rmssd, 2, "(ln ms)");
+	row("pNN50", r->time.pnn50_pct, 1, "%");
+
+	printf("\nPoincare\n");
+	row("SD1", r->poincare.sd1_ms, 1, "ms");
+	row("SD2", r->poincare.sd2_ms, 1, "ms");
+
+	printf("\nFrequency domain (4 Hz cubic spline, detrending %s, Welch "
+	       "300 s Hann)\n",
+	       detrend_name(a->opts.detrend));
+	row("VLF", r->freq.vlf_ms2, 0, "ms^2  (0-0.04 Hz)");
+	row("LF", r->freq.lf_ms2, 0, "ms^2  (0.04-0.15 Hz)");
+	row("HF", r->freq.hf_ms2, 0, "ms^2  (0.15-0.40 Hz)");
+	row("LF/HF", r->freq.lf_hf, 2, "");
+	row("HF peak", r->freq.hf_peak_hz, 3, "Hz");
+	row("Breathing rate", r->freq.resp_rate_bpm, 1, "breaths/min");
+
+	printf("\nNonlinear\n");
+	row("DFA alpha1", r->dfa_alpha1, 2, "(4-12 beats)");
+}
+
+/* ---- JSON ---------------------------------------------------------- */
+
+static void key_count(struct vg_json *j, const char *k, bool on, size_t v)
+{
+	if (on)
+		vg_json_key_uint(j, k, v);
+	else
+		vg_json_key_null(j, k);
+}
+
+static int print_json(const struct analyze_args *a,
+		      const struct vg_rrfile_info *in,
+		      const struct vg_rr_series *raw,
+		      const struct vg_hrv_result *r)
+{
+	const struct vg_artifact_summary *as = &r->artifacts;
+	bool c = r->corrected;
+	struct vg_json j;
+	int err;
+
+	vg_json_init(&j, NULL, 0, 2);
+	vg_json_begin_object(&j);
+	vg_json_key_str(&j, "file", a->path);
+
+	vg_json_key_object(&j, "input");
+	vg_json_key_str(&j, "format", vg_rrfile_format_name(in->format));
+	vg_json_key_str(&j, "rr_unit", in->seconds ? "s" : "ms");
+	vg_json_key_uint(&j, "intervals", raw->n);
+	vg_json_key_uint(&j, "skipped_zero", in->skipped_zero);
+	vg_json_key_uint(&j, "skipped_missing", in->skipped_missing);
+	vg_json_key_str(&j, "times", times_name(in->times));
+	vg_json_key_uint(&j, "gaps", in->gaps);
+	vg_json_key_num(&j, "gap_s", in->gap_ms / 1000);
+	vg_json_end_object(&j);
+
+	vg_json_key_uint(&j, "beats", r->beats);
+	vg_json_key_num(&j, "duration_s", r->duration_s);
+	vg_json_key_num(&j, "coverage", vg_rr_coverage(raw));
+
+	vg_json_key_object(&j, "artifacts");
+	key_count(&j, "detected", c, as->detected);
+	vg_json_key_num(&j, "corrected_pct", c ? as->corrected_pct : NAN);
+	key_count(&j, "ectopic", c, as->ectopic);
+	key_count(&j, "missed", c, as->missed);
+	key_count(&j, "extra", c, as->extra);
+	key_count(&j, "longshort", c, as->longshort);
+	vg_json_end_object(&j);
+
+	vg_json_key_object(&j, "time");
+	vg_json_key_num(&j, "mean_rr_ms", r->time.mean_rr_ms);
+	vg_json_key_num(&j, "mean_hr_bpm", r->time.mean_hr_bpm);
+	vg_json_key_num(&j, "sdnn_ms", r->time.sdnn_ms);
+	vg_json_key_num(&j, "rmssd_ms", r->time.rmssd_ms);
+	vg_json_key_num(&j, "ln_rmssd", r->time.ln_rmssd);
+	vg_json_key_num(&j, "pnn50_pct", r->time.pnn50_pct);
+	vg_json_end_object(&j);
+
+	vg_json_key_object(&j, "poincare");
+	vg_json_key_num(&j, "sd1_ms", r->poincare.sd1_ms);
+	vg_json_key_num(&j, "sd2_ms", r->poincare.sd2_ms);
+	vg_json_end_object(&j);
+
+	vg_json_key_object(&j, "freq");
+	vg_json_key_num(&j, "vlf_ms2", r->freq.vlf_ms2);
+	vg_json_key_num(&j, "lf_ms2", r->freq.lf_ms2);
+	vg_json_key_num(&j, "hf_ms2", r->freq.hf_ms2);
+	vg_json_key_num(&j, "lf_hf", r->freq.lf_hf);
+	vg_json_key_num(&j, "hf_peak_hz", r->freq.hf_peak_hz);
+	vg_json_key_num(&j, "resp_rate_bpm", r->freq.resp_rate_bpm);
+	vg_json_end_object(&j);
+
+	vg_json_key_object(&j, "dfa");
+	vg_json_key_num(&j, "alpha1", r->dfa_alpha1);
+	vg_json_end_object(&j);
+
+	vg_json_key_object(&j, "quality");
+	vg_json_key_num(&j, "corrected_pct_limit", VG_ARTIFACT_SUSPECT_PCT);
+	vg_json_key_str(&j, "warning", suspect(r) ? quality_warning : NULL);
+	vg_json_end_object(&j);
+
+	vg_json_key_object(&j, "settings");
+	vg_json_key_bool(&j, "correct", a->opts.correct);
+	vg_json_key_str(&j, "detrend", detrend_name(a->opts.detrend));
+	vg_json_key_num(&j, "lambda", a->opts.lambda);
+	vg_json_end_object(&j);
+	vg_json_end_object(&j);
+
+	err = vg_json_error(&j);
+	if (!err) {
+		fwrite(vg_json_text(&j), 1, vg_json_len(&j), stdout);
+		putchar('\n');
+	}
+	vg_json_free(&j);
+	return err;
+}
+
+/* ---- the command --------------------------------------------------- */
+
+int cmd_analyze(int argc, char **argv)
+{
+	struct analyze_args a;
+	struct vg_rr_series raw = VG_RR_SERIES_INIT;
+	struct vg_rrfile_info info;
+	struct vg_rrfile_error perr;
+	struct vg_hrv_result res;
+	const char *name;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc, status;
+
+	status = parse_args(argc, argv, &a);
+	if (status >= 0)
+		return status;
+	name = cli_file_name(a.path);
+
+	rc = cli_read_file(a.path, CLI_FILE_MAX, &buf, &len);
+	if (rc == -EFBIG) {
+		cli_error("%s: file too large (over %zu MiB): not an RR "
+			  "recording",
+			  name, CLI_FILE_MAX >> 20);
+		return CLI_EXIT_DATA;
+	}
+	if (rc == -ENOMEM) {
+		cli_error("%s: out of memory", name);
+		return CLI_EXIT_INTERNAL;
+	}
+	if (rc) {
+		cli_error("%s: %s", name, strerror(-rc));
+		return CLI_EXIT_DATA;
+	}
+
+	rc = vg_rrfile_parse_info(buf, len, &raw, &info, &perr);
+	free(buf);
+	if (rc == -EBADMSG) {
+		if (perr.line)
+			cli_error("%s:%zu: %s", name, perr.line, perr.msg);
+		else
+			cli_error("%s: %s", name, perr.msg);
+		status = CLI_EXIT_DATA;
+		goto out;
+	}
+	if (rc) {
+		cli_error("%s: %s", name, strerror(-rc));
+		status = CLI_EXIT_INTERNAL;
+		goto out;
+	}
+
+	rc = vg_hrv_analyze(&raw, &a.opts, &res);
+	if (rc) {
+		cli_error("%s: analysis failed: %s", name, strerror(-rc));
+		status = CLI_EXIT_INTERNAL;
+		goto out;
+	}
+
+	status = CLI_EXIT_OK;
+	if (a.json) {
+		rc = print_json(&a, &info, &raw, &res);
+		if (rc) {
+			cli_error("%s: JSON output failed: %s", name,
+				  strerror(-rc));
+			status = CLI_EXIT_INTERNAL;
+		}
+	} else {
+		print_text(&a, &info, &raw, &res);
+	}
+	/* A full disk or a closed pipe must not pass for success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_error("write error: %s", strerror(errno));
+		if (status == CLI_EXIT_OK)
+			status = CLI_EXIT_DATA;
+	}
+out:
+	vg_rr_free(&raw);
+	return status;
+}
