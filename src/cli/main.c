@@ -14,6 +14,9 @@ static const struct cli_cmd commands[] = {
     {"analyze", cmd_analyze,
      "[--json] [--no-correct] [--detrend priors|linear|none] FILE",
      "analyze a recorded RR file (no daemon needed)"},
+    {"scan", cmd_scan,
+     "[--timeout SECONDS] [--json] [--power-on] [--adapter hciN]",
+     "list Bluetooth LE devices nearby, heart-rate straps marked"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
