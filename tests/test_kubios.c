@@ -176,6 +176,8 @@ int main(void)
 	CHECK_NEAR(r.poincare.sd2_ms, K_SD2, 0.0000005);
 	CHECK_NEAR(r.freq.hf_peak_hz, K_HF_PEAK, 0.0000005);
 	CHECK_NEAR(r.dfa_alpha1, K_DFA1, 0.00005);
+	/* LF peak / HF peak is 5.7 here: breathing is read from HF. */
+	CHECK_NEAR(r.freq.resp_rate_bpm, 60 * K_HF_PEAK, 0.0001);
 	/*
 	 * The PSD matches bin by bin (below), but Kubios' rule for turning
 	 * it into band powers is undocumented and is not a trapezoid or

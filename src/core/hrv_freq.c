@@ -202,23 +202,37 @@ static double band_power(const struct vg_hrv_spectrum *sp, double lo, double hi)
 /*
  * The respiratory peak. Breathing modulates RR (respiratory sinus
  * arrhythmia), and at usual rates (9-24 breaths/min) its peak is the
- * highest point of the HF band. Slow breathing, as in paced or resonance
- * breathing at about 6 breaths/min, moves the peak below 0.15 Hz: the HF
- * band then holds only the peak's upper flank, and its maximum sits on
- * the lower edge. In that case (and likewise on the upper edge, for fast
- * breathing) the peak is followed out of the band, bin by bin while the
- * PSD still rises, to the first local maximum, within 0.04-1.0 Hz. A
- * maximum inside the band is taken as it is; we do not look for a larger
- * LF peak, since at rest that is usually the 0.1 Hz baroreflex (Mayer)
- * wave, not breathing.
+ * highest point of the HF band, which is where we look first. Slow
+ * breathing (paced or resonance breathing, about 6 breaths/min, the point
+ * of a relaxation session) moves it below 0.15 Hz, where it becomes by
+ * far the largest peak of the spectrum and the HF band keeps only noise
+ * and harmonics. So:
+ *  - if the highest point between 0.05 and 0.15 Hz (3-9 breaths/min) is
+ *    more than SLOW_RATIO times the HF-band peak, that is the breathing;
+ *  - else the HF-band peak is, except that a maximum sitting on a band
+ *    edge (the flank of a peak just outside) is followed uphill to the
+ *    first local maximum, within 0.04-1.0 Hz.
+ * At rest the 0.1 Hz baroreflex (Mayer) wave is usually larger than the
+ * RSA peak too, but not by that much: 5.7 times in the Kubios sample
+ * (LF/HF 3), against 10^2-10^3 for a slow-breathing RSA peak (paced
+ * breathing multiplies LF power several-fold). A large Mayer wave over
+ * almost no RSA would still be read as slow breathing.
  */
+#define SLOW_LO_HZ 0.05
+#define SLOW_RATIO 10.0
+
 static double resp_peak_hz(const struct vg_hrv_spectrum *sp, size_t kpk)
 {
 	size_t a = bin_of(sp, HF_LO), b = bin_of(sp, HF_HI);
 	size_t lo = bin_of(sp, RESP_MIN_HZ), hi = bin_of(sp, RESP_MAX_HZ);
 	const double *p = sp->psd;
-	size_t k = kpk;
+	size_t k = kpk, ks = bin_of(sp, SLOW_LO_HZ);
 
+	for (size_t j = ks + 1; j < a; j++)
+		if (p[j] > p[ks])
+			ks = j;
+	if (p[ks] > SLOW_RATIO * p[kpk])
+		return (double)ks * sp->df;
 	if (k == a)
 		while (k > lo && p[k - 1] > p[k])
 			k--;
