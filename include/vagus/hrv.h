@@ -83,14 +83,17 @@ int vg_hrv_poincare(const struct vg_rr_series *s, struct vg_hrv_poincare *out);
 /*
  * Spectral metrics of @s: 4 Hz cubic-spline resampling, detrending per
  * @opts, Welch (Hann, 300 s segments, 50 % overlap, the whole series when
- * shorter). Returns 0 (fields NAN where too short) or -ENOMEM.
+ * shorter). Fields are NAN where too short: HF (and its peak and the
+ * breathing rate) need 60 s from first to last beat, LF and LF/HF 120 s,
+ * VLF 250 s. Returns 0, -EINVAL (priors with lambda <= 0) or -ENOMEM.
  */
 int vg_hrv_freq(const struct vg_rr_series *s, const struct vg_hrv_opts *opts,
 		struct vg_hrv_freq *out);
 
 /*
  * DFA short-term exponent alpha1 over windows of 4-12 beats. Returns the
- * exponent, NAN when too short, or NAN with *err = -ENOMEM.
+ * exponent, NAN when too short (fewer than 120 intervals, or constant
+ * RR), or NAN with *err = -ENOMEM.
  */
 double vg_hrv_dfa_alpha1(const struct vg_rr_series *s, int *err);
 
