@@ -10,10 +10,11 @@
  * 2. Detrending of the 4 Hz series: smoothness priors (lambda 500 by
  *    default), a least-squares line, or only the mean. Kubios applies
  *    smoothness priors to the interpolated 4 Hz series: its settings quote
- *    lambda = 500 as a cut-off near 0.035 Hz, which is 0.0085 fs at
- *    fs = 4 Hz (Tarvainen et al. 2002, fig. 1: the cut-off scales as
- *    1 / sqrt(lambda) in units of the sampling rate); at the beat rate
- *    (fs about 1.2 Hz) the same lambda would cut at about 0.01 Hz.
+ *    lambda = 500 as a cut-off near 0.035 Hz, and the -3 dB point of
+ *    1 - 1 / (1 + lambda^2 (2 sin(w/2))^4) is at 0.0089 fs: 0.035 Hz at
+ *    fs = 4 Hz, but 0.011-0.013 Hz at the beat rate (fs = 1 / mean RR,
+ *    about 1.2-1.4 Hz), which is where Tarvainen et al. 2002 state the
+ *    method (their fig. 1 gives the cut-off in units of fs).
  * 3. Welch: Hann windows of 300 s (1200 samples) with 50 % overlap, or
  *    one window over the whole series when it is shorter; each segment
  *    zero-padded to 1200 points, so bins are 1/300 Hz apart (Kubios'
