@@ -668,7 +668,10 @@ static int raw_input(struct vg_discovery *d, const uint8_t *buf, size_t len,
 				return 0;
 		}
 		/* The raw socket also sees completions of the kernel's own
-		 * commands: only the one we wait for counts. */
+		 * commands: only the opcode we wait for counts. (HCI events
+		 * name no sender, so the kernel's own LE Set Scan Enable at
+		 * the same moment would be taken for ours; the next cycle
+		 * sets things right. The mgmt back end has no such gap.) */
 		if (!d->waiting || opcode != d->out.opcode)
 			return 0;
 		d->waiting = false;
