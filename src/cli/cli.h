@@ -30,6 +30,7 @@ struct cli_cmd {
 
 int cmd_analyze(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 /* "vagus: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -17,6 +17,8 @@ static const struct cli_cmd commands[] = {
     {"scan", cmd_scan,
      "[--timeout SECONDS] [--json] [--power-on] [--adapter hciN]",
      "list Bluetooth LE devices nearby, heart-rate straps marked"},
+    {"probe", cmd_probe, "[--json] [--count N] [--timeout S] STRAP",
+     "connect to one strap: its services, details and measurements"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
