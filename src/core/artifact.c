@@ -6,12 +6,20 @@
  * Detection works on two series, each divided by a time-varying threshold
  * so that one decision rule fits every subject and every heart rate:
  *
- *   dRR(k) = RR(k) - RR(k-1), divided by Th1(k) = 5.2 x QD of |dRR| over
+ *   dRR(k) = RR(k) - RR(k-1), divided by Th1(k) = 5.2 x QD of dRR over
  *            the 91 beats centred on k (QD = (Q3 - Q1) / 2, the quartile
- *            deviation; 5.2 QD covers 99.95 % of a normal distribution);
+ *            deviation);
  *   mRR(k) = RR(k) - median of the 11 intervals centred on k, doubled
  *            when negative (a short interval is the likelier artifact),
- *            divided by Th2(k) = 5.2 x QD of |mRR| over 91 beats.
+ *            divided by Th2(k) = 5.2 x QD of mRR over 91 beats.
+ *
+ * The quartiles are those of the signed series, as the paper's rationale
+ * needs: for normal data QD = 0.674 sd, so 5.2 QD = 3.5 sd and 99.95 % of
+ * normal beats stay under the threshold. NeuroKit2 and systole take the
+ * quartiles of |dRR| instead, for which 5.2 QD is only 2.16 sd (97 %):
+ * that flagged about 5 % of the beats of the clean 24 h nsr2db records
+ * here, against the paper's 99.94 % specificity; signed quartiles flag
+ * 0.2-1.1 %.
  *
  * Decision (the paper's Figure 1), for each k with |dRR| > 1 or
  * |mRR| > 3:
@@ -44,19 +52,26 @@
  *   - Edges: a run (gap-free stretch) is extended by virtual beats at its
  *     local median on both sides, so the first interval gets dRR = RR -
  *     median and the last one a virtual successor; a missed beat at the
- *     very start or end of a run is still recognised.
- *   - Windows at the edges are truncated (no padding), as pandas'
- *     centred rolling windows with min_periods = 1 that NeuroKit2 and
- *     systole use.
- *   - The 91-beat threshold windows span gaps: |dRR| and |mRR| are
- *     statistics of the subject, and a short run between two dropouts
- *     would otherwise have almost nothing to estimate them from. No
- *     difference is ever taken across a gap: the first interval of a run
- *     has no dRR in the window, and the median, the neighbours and the
- *     interpolation stay inside the run.
- *   - A floor on both thresholds (TH_MIN_MS): with 1/128 s beat times or
- *     a very steady rhythm the quartiles of |dRR| can coincide, and a zero
- *     threshold would flag every change of one sample.
+ *     very start or end of a run is still recognised. Windows at the
+ *     edges are truncated, like the centred rolling windows with
+ *     min_periods = 1 of NeuroKit2 and systole.
+ *   - The 91-beat threshold windows span gaps: dRR and mRR are statistics
+ *     of the subject, and a short run between two dropouts would
+ *     otherwise have almost nothing to estimate them from. No difference
+ *     is ever taken across a gap: the first interval of a run has no dRR
+ *     in the window, and the median, the neighbours and the interpolation
+ *     stay inside the run.
+ *   - Bounds on both thresholds (artifact_impl.h): a floor of 20 ms
+ *     against beat times quantised to 1/128 s, where quartiles can
+ *     coincide; a cap of 25 % of the local median, because quartiles
+ *     break down when more than a quarter of the window is abnormal (a
+ *     trigeminy); and the cap alone when a window holds fewer than 8
+ *     values.
+ *   - Speed: the 91-beat quartiles are computed exactly at a knot in the
+ *     middle of every 13-beat block and interpolated linearly in between
+ *     (see thresholds()). On the ten real recordings of the shared data
+ *     this changes whether an interval is flagged for 0.00-0.12 % of the
+ *     intervals against per-beat windows, at less than half the cost.
  */
 #include "vagus/artifact.h"
 
@@ -91,60 +106,235 @@ static bool run_start(const struct vg_rr_series *s, size_t k)
 }
 
 /*
- * th[k] = ALPHA x QD of |x[j]| over j in [k - QD_HALF, k + QD_HALF]
- * (clipped to the series), leaving out a run's first interval when
- * @skip_run_starts (it has no real dRR).
+ * The 91-beat thresholds are evaluated at knots, the middle beat of every
+ * 13-beat block, over the 7 blocks (91 beats) around it, and interpolated
+ * linearly between knots. Sliding the window a whole block at a time is
+ * one branch-free merge that drops 13 sorted values and takes 13 in,
+ * where 13 single-value slides each pay a search and a mispredicted
+ * branch or two. Measured on nsr001 (106k beats, this machine): 7.0 ms
+ * per threshold with per-beat windows, about 3 ms with knots. Between
+ * knots the window centre is off by at most 6 of 91 beats.
  */
-static void sliding_threshold(const double *x, const double *med,
-			      const struct vg_rr_series *s,
-			      bool skip_run_starts, double *th)
-{
-	double store[ART_QD_WIN];
-	struct sortwin w;
-	size_t n = s->n;
+#define ART_BLOCK 13
+#define ART_BLOCKS (ART_QD_WIN / ART_BLOCK)
+_Static_assert(ART_BLOCKS *ART_BLOCK == ART_QD_WIN, "whole blocks");
 
-	sortwin_init(&w, store, ART_QD_WIN);
-	for (size_t j = 0; j < n && j <= ART_QD_HALF; j++)
-		if (!(skip_run_starts && run_start(s, j)))
-			sortwin_insert(&w, x[j]);
-	for (size_t k = 0; k < n; k++) {
-		th[k] = art_threshold(&w, med[k]);
-		/* Slide: j_out leaves, j_in enters. */
-		bool has_out = k >= ART_QD_HALF;
-		size_t j_out = k - ART_QD_HALF;
-		size_t j_in = k + ART_QD_HALF + 1;
-		bool out = has_out && !(skip_run_starts && run_start(s, j_out));
-		bool in = j_in < n && !(skip_run_starts && run_start(s, j_in));
-		if (out && in)
-			sortwin_replace(&w, x[j_out], x[j_in]);
-		else if (out)
-			sortwin_remove(&w, x[j_out]);
-		else if (in)
-			sortwin_insert(&w, x[j_in]);
+/*
+ * The window merges below compare sortkey()s, not doubles, for the reason
+ * given in sortwin.h: branch-free selects.
+ */
+#define KEY_LOW 0
+#define KEY_HIGH UINT64_MAX
+/* The key of a NaN: equal to no finite key and to neither sentinel. */
+#define KEY_NONE (UINT64_C(0xFFF8) << 48)
+
+/* Sorted keys with a sentinel slot at each end (index -1 and n). */
+struct padded {
+	uint64_t slot[ART_QD_WIN + 2];
+	size_t n;
+};
+
+static uint64_t *pad_v(struct padded *p)
+{
+	return p->slot + 1;
+}
+
+/*
+ * Block @b of @x as ascending keys into @p, leaving out a run's first
+ * interval when @skip_run_starts (it has no real dRR). Sorting by the
+ * min/max insertion rule b[k] = max(a[k-1], min(a[k], v)): no branch.
+ */
+static void load_block(const double *x, const struct vg_rr_series *s,
+		       bool skip_run_starts, size_t b, struct padded *p)
+{
+	uint64_t *out = pad_v(p);
+	size_t lo = b * ART_BLOCK;
+	size_t hi = lo + ART_BLOCK < s->n ? lo + ART_BLOCK : s->n;
+	size_t m = 0;
+
+	for (size_t k = lo; k < hi; k++) {
+		if (skip_run_starts && run_start(s, k))
+			continue;
+		uint64_t v = sortkey(x[k]), prev = KEY_LOW;
+		for (size_t j = 0; j < m; j++) {
+			uint64_t t = out[j];
+			uint64_t low = t < v ? t : v;
+			out[j] = prev > low ? prev : low;
+			prev = t;
+		}
+		out[m++] = prev > v ? prev : v;
 	}
+	p->n = m;
+}
+
+/*
+ * @out = (@a minus @r) merged with @e, all ascending; @r is a
+ * sub-multiset of @a. Every step either drops the next value of @a that
+ * is also the next of @r, or emits the smaller of the next values of @a
+ * and @e, with selects instead of branches. Two independent chains run at
+ * once, one from the smallest values and one from the largest, each
+ * producing half of @out: a merge step waits for the load its previous
+ * comparison chose, so two chains take half the time of one.
+ */
+static void update_window(struct padded *a, struct padded *r, struct padded *e,
+			  struct padded *out)
+{
+	uint64_t *av = pad_v(a), *rv = pad_v(r), *ev = pad_v(e);
+	uint64_t *ov = pad_v(out);
+	size_t total = a->n - r->n + e->n, half = total / 2;
+	size_t i = 0, k = 0, j = 0, o = 0;		    /* front */
+	size_t ib = a->n, kb = r->n, jb = e->n, ob = total; /* back */
+
+	av[-1] = ev[-1] = KEY_LOW;
+	av[a->n] = ev[e->n] = KEY_HIGH;
+	rv[-1] = rv[r->n] = KEY_NONE;
+	while (o < half || ob > half) {
+		if (o < half) {
+			uint64_t x = av[i], y = ev[j];
+			size_t drop = x == rv[k];
+			size_t take_x = !drop & (x <= y);
+			size_t take_y = !drop & (x > y);
+			ov[o] = take_x ? x : y;
+			o += !drop;
+			i += drop | take_x;
+			k += drop;
+			j += take_y;
+		}
+		if (ob > half) {
+			uint64_t x = av[ib - 1], y = ev[jb - 1];
+			size_t drop = x == rv[kb - 1];
+			size_t take_x = !drop & (x >= y);
+			size_t take_y = !drop & (x < y);
+			ov[ob - 1] = take_x ? x : y;
+			ob -= !drop;
+			ib -= drop | take_x;
+			kb -= drop;
+			jb -= take_y;
+		}
+	}
+	out->n = total;
+}
+
+/* ALPHA x QD of a window of keys. */
+static double window_threshold(struct padded *w)
+{
+	const uint64_t *v = pad_v(w);
+	double q[4];
+	size_t n = w->n;
+
+	if (!n)
+		return 0;
+	/* The order statistics either side of the 1st and 3rd quartiles. */
+	for (unsigned h = 0; h < 2; h++) {
+		double pos = (h ? 0.75 : 0.25) * (double)(n - 1);
+		size_t lo = (size_t)pos;
+		size_t hi = lo + 1 < n ? lo + 1 : lo;
+		double lv = sortkey_value(v[lo]), hv = sortkey_value(v[hi]);
+		q[h] = lv + (pos - (double)lo) * (hv - lv);
+	}
+	return ART_ALPHA * (q[1] - q[0]) / 2;
+}
+
+/* Knot m sits at the middle beat of block m, at most at n - 1. */
+static size_t knot_pos(size_t m, size_t n)
+{
+	size_t c = m * ART_BLOCK + ART_BLOCK / 2;
+
+	return c < n - 1 ? c : n - 1;
+}
+
+/*
+ * th[k] = threshold of beat k from x (dRR or mRR, ms), bounded with the
+ * local median med[k]. @knot_th and @knot_n are scratch of one entry per
+ * block.
+ */
+static void thresholds(const double *x, const double *med,
+		       const struct vg_rr_series *s, bool skip_run_starts,
+		       double *th, double *knot_th, size_t *knot_n)
+{
+	/*
+	 * The blocks in the window plus the one entering, sorted once on
+	 * entry: a block leaves from the slot it entered (b % 8), which is
+	 * only overwritten by block b + 8, after it has left.
+	 */
+	struct padded blk[ART_BLOCKS + 1], win[2], none_in, none_out;
+	size_t n = s->n, nb = (n + ART_BLOCK - 1) / ART_BLOCK;
+	unsigned cur = 0;
+
+	win[0].n = 0;
+	none_in.n = none_out.n = 0;
+	for (size_t m = 0; m < nb; m++) {
+		/*
+		 * The window of knot m holds blocks m - 3 .. m + 3 (those that
+		 * exist): knot 0 starts with blocks 0..3, then each knot lets
+		 * block m - 4 leave and block m + 3 enter.
+		 */
+		size_t enter_lo = m == 0 ? 0 : m + ART_BLOCKS / 2;
+		size_t enter_hi = m + ART_BLOCKS / 2;
+		bool leave = m > ART_BLOCKS / 2;
+
+		for (size_t b = enter_lo; b <= enter_hi; b++) {
+			/* Distinct objects: their sentinels differ. */
+			struct padded *in = &none_in, *out = &none_out;
+			if (b < nb) {
+				in = &blk[b % (ART_BLOCKS + 1)];
+				load_block(x, s, skip_run_starts, b, in);
+			}
+			if (leave)
+				out = &blk[(m - ART_BLOCKS / 2 - 1) %
+					   (ART_BLOCKS + 1)];
+			leave = false;
+			if (!in->n && !out->n)
+				continue;
+			update_window(&win[cur], out, in, &win[cur ^ 1]);
+			cur ^= 1;
+		}
+		knot_th[m] = window_threshold(&win[cur]);
+		knot_n[m] = win[cur].n;
+	}
+
+	/*
+	 * Before the first knot its value holds, then it is linear from knot
+	 * to knot, and after the last knot that one holds. The minimum-count
+	 * rule takes the smaller window of the two knots.
+	 */
+	size_t k = 0;
+	for (; k <= knot_pos(0, n); k++)
+		th[k] = art_bound(knot_th[0], knot_n[0], med[k]);
+	for (size_t m = 0; m + 1 < nb; m++) {
+		size_t c0 = knot_pos(m, n), c1 = knot_pos(m + 1, n);
+		double q0 = knot_th[m];
+		double dq = (knot_th[m + 1] - q0) / (double)(c1 - c0);
+		size_t cnt =
+		    knot_n[m] < knot_n[m + 1] ? knot_n[m] : knot_n[m + 1];
+		for (; k <= c1; k++)
+			th[k] =
+			    art_bound(q0 + dq * (double)(k - c0), cnt, med[k]);
+	}
+	for (; k < n; k++)
+		th[k] = art_bound(knot_th[nb - 1], knot_n[nb - 1], med[k]);
 }
 
 /* Median of the 11 intervals centred on each k, inside run [a, b). */
 static void run_median(const double *rr, size_t a, size_t b, double *med)
 {
-	double store[ART_MED_WIN];
-	struct sortwin w;
+	uint64_t v[ART_MED_WIN];
+	size_t n = 0;
 
-	sortwin_init(&w, store, ART_MED_WIN);
 	for (size_t j = a; j < b && j <= a + ART_MED_HALF; j++)
-		sortwin_insert(&w, rr[j]);
+		smallwin_insert(v, n++, sortkey(rr[j]));
 	for (size_t k = a; k < b; k++) {
-		med[k] = sortwin_quantile(&w, 0.5);
+		med[k] = smallwin_median(v, n);
 		bool out = k >= a + ART_MED_HALF;
-		size_t j_out = k - ART_MED_HALF;
-		size_t j_in = k + ART_MED_HALF + 1;
-		bool in = j_in < b;
+		bool in = k + ART_MED_HALF + 1 < b;
 		if (out && in)
-			sortwin_replace(&w, rr[j_out], rr[j_in]);
+			smallwin_replace(v, n, sortkey(rr[k - ART_MED_HALF]),
+					 sortkey(rr[k + ART_MED_HALF + 1]));
 		else if (out)
-			sortwin_remove(&w, rr[j_out]);
+			smallwin_remove(v, n--, sortkey(rr[k - ART_MED_HALF]));
 		else if (in)
-			sortwin_insert(&w, rr[j_in]);
+			smallwin_insert(v, n++,
+					sortkey(rr[k + ART_MED_HALF + 1]));
 	}
 }
 
@@ -265,7 +455,9 @@ int vg_artifacts_correct(const struct vg_rr_series *in,
 			 struct vg_artifact_summary *summary, uint8_t *classes)
 {
 	size_t n = in->n;
+	size_t nb = (n + ART_BLOCK - 1) / ART_BLOCK;
 	double *buf = NULL;
+	size_t *knot_n = NULL;
 	uint8_t *cls = classes;
 	uint8_t *own_cls = NULL;
 	int err = 0;
@@ -279,12 +471,13 @@ int vg_artifacts_correct(const struct vg_rr_series *in,
 		if (!isfinite(in->ms[k]) || in->ms[k] <= 0)
 			return -EINVAL;
 
-	if (n > SIZE_MAX / sizeof(double) / 5)
+	if (n > SIZE_MAX / sizeof(double) / 6)
 		return -ENOMEM;
-	buf = malloc(5 * n * sizeof(*buf));
+	buf = malloc((5 * n + nb) * sizeof(*buf));
+	knot_n = malloc(nb * sizeof(*knot_n));
 	if (!cls)
 		cls = own_cls = malloc(n);
-	if (!buf || !cls) {
+	if (!buf || !knot_n || !cls) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -316,8 +509,8 @@ int vg_artifacts_correct(const struct vg_rr_series *in,
 		double m = in->ms[k] - w.med[k];
 		w.mrr[k] = m < 0 ? 2 * m : m;
 	}
-	sliding_threshold(w.drr, w.med, in, true, w.th1);
-	sliding_threshold(w.mrr, w.med, in, false, w.th2);
+	thresholds(w.drr, w.med, in, true, w.th1, buf + 5 * n, knot_n);
+	thresholds(w.mrr, w.med, in, false, w.th2, buf + 5 * n, knot_n);
 
 	for (size_t a = 0, b; a < n; a = b) {
 		for (b = a + 1; b < n && !run_start(in, b); b++)
@@ -355,6 +548,7 @@ int vg_artifacts_correct(const struct vg_rr_series *in,
 	}
 out:
 	free(buf);
+	free(knot_n);
 	free(own_cls);
 	if (err)
 		vg_rr_clear(out);

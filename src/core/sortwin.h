@@ -18,6 +18,7 @@
 #define VAGUS_SORTWIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 struct sortwin {
@@ -33,19 +34,24 @@ static inline void sortwin_init(struct sortwin *w, double *storage, size_t cap)
 	w->cap = cap;
 }
 
-/* First index whose value is >= @x (n if none). */
+/*
+ * First index whose value is >= @x (n if none). Branch-free halving: the
+ * comparisons on beat data are unpredictable, and a mispredicted branch
+ * per step cost more than the whole search.
+ */
 static inline size_t sortwin_lower(const struct sortwin *w, double x)
 {
-	size_t lo = 0, hi = w->n;
+	const double *base = w->v;
+	size_t len = w->n;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (w->v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!len)
+		return 0;
+	while (len > 1) {
+		size_t half = len / 2;
+		base += base[half] < x ? half : 0;
+		len -= half;
 	}
-	return lo;
+	return (size_t)(base - w->v) + (*base < x);
 }
 
 /* Adds @x; a full window is left unchanged (the caller's bug). */
@@ -82,15 +88,108 @@ static inline void sortwin_replace(struct sortwin *w, double old, double x)
 		sortwin_insert(w, x);
 		return;
 	}
-	while (i + 1 < w->n && w->v[i + 1] < x) {
-		w->v[i] = w->v[i + 1];
-		i++;
+	size_t j = sortwin_lower(w, x);
+	if (j > i) {
+		/* v[i+1 .. j-1] are below x: they close the hole. */
+		memmove(&w->v[i], &w->v[i + 1], (j - 1 - i) * sizeof(w->v[0]));
+		w->v[j - 1] = x;
+	} else {
+		memmove(&w->v[j + 1], &w->v[j], (i - j) * sizeof(w->v[0]));
+		w->v[j] = x;
 	}
-	while (i > 0 && w->v[i - 1] > x) {
-		w->v[i] = w->v[i - 1];
-		i--;
+}
+
+/*
+ * Order-preserving 64-bit keys of doubles. Flipping the sign bit of a
+ * positive double and every bit of a negative one orders them as unsigned
+ * integers, and integer compares feed cmov directly: a double compare
+ * (with its unordered case, == needing the parity flag) made the compiler
+ * emit branches, mispredicted on half the values of beat data. Finite
+ * values only: 0 and UINT64_MAX then lie beyond every key.
+ */
+static inline uint64_t sortkey(double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof(u));
+	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+static inline double sortkey_value(uint64_t k)
+{
+	uint64_t u = k >> 63 ? k & ~(UINT64_C(1) << 63) : ~k;
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+/*
+ * Small sorted windows of keys (the 11-beat median) updated with no data
+ * dependent branch: every slot is visited, which for a dozen slots costs
+ * less than the one mispredicted branch a search would pay.
+ */
+
+/* Inserts @x into ascending @v[0..n-1] (room for n + 1): by the rule
+ * b[k] = max(a[k-1], min(a[k], x)). */
+static inline void smallwin_insert(uint64_t *v, size_t n, uint64_t x)
+{
+	uint64_t prev = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		uint64_t t = v[k];
+		uint64_t lo = t < x ? t : x;
+		v[k] = prev > lo ? prev : lo;
+		prev = t;
 	}
-	w->v[i] = x;
+	v[n] = prev > x ? prev : x;
+}
+
+/* Removes one @x from ascending @v[0..n-1] (n >= 1; the first value >= x
+ * if x is absent): every slot from x's on takes its right neighbour. */
+static inline void smallwin_remove(uint64_t *v, size_t n, uint64_t x)
+{
+	for (size_t k = 0; k + 1 < n; k++)
+		v[k] = v[k] < x ? v[k] : v[k + 1];
+}
+
+/* smallwin_remove(@old) then smallwin_insert(@x) in one pass; n >= 1. */
+static inline void smallwin_replace(uint64_t *v, size_t n, uint64_t old,
+				    uint64_t x)
+{
+	uint64_t prev = 0;
+
+	for (size_t k = 0; k + 1 < n; k++) {
+		uint64_t t = v[k] < old ? v[k] : v[k + 1];
+		uint64_t lo = t < x ? t : x;
+		v[k] = prev > lo ? prev : lo;
+		prev = t;
+	}
+	v[n - 1] = prev > x ? prev : x;
+}
+
+/* Median of ascending keys @v[0..n-1] (mean of the middle two for even
+ * n), as a double; 0 for n = 0. */
+static inline double smallwin_median(const uint64_t *v, size_t n)
+{
+	if (!n)
+		return 0;
+	if (n & 1)
+		return sortkey_value(v[n / 2]);
+	return (sortkey_value(v[n / 2 - 1]) + sortkey_value(v[n / 2])) / 2;
+}
+
+/* Quantile @q of the ascending @v[0..n-1], as sortwin_quantile. */
+static inline double sorted_quantile(const double *v, size_t n, double q)
+{
+	if (!n)
+		return 0;
+	double pos = q * (double)(n - 1);
+	size_t lo = (size_t)pos;
+	if (lo + 1 >= n)
+		return v[n - 1];
+	double frac = pos - (double)lo;
+	return v[lo] + frac * (v[lo + 1] - v[lo]);
 }
 
 /*
@@ -100,14 +199,7 @@ static inline void sortwin_replace(struct sortwin *w, double old, double x)
  */
 static inline double sortwin_quantile(const struct sortwin *w, double q)
 {
-	if (!w->n)
-		return 0;
-	double pos = q * (double)(w->n - 1);
-	size_t lo = (size_t)pos;
-	if (lo + 1 >= w->n)
-		return w->v[w->n - 1];
-	double frac = pos - (double)lo;
-	return w->v[lo] + frac * (w->v[lo + 1] - w->v[lo]);
+	return sorted_quantile(w->v, w->n, q);
 }
 
 #endif
