@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -760,6 +761,149 @@ static void test_contact_lost(void)
 	end_sim(&s, "contact");
 }
 
+/* HR (bpm) and RMSSD (ms) of RR values [from, to) in 1/1024 s. */
+static void hr_rmssd(const struct rrs *r, size_t from, size_t to, double *hr,
+		     double *rmssd)
+{
+	double sum = 0, ssd = 0;
+
+	for (size_t i = from; i < to; i++) {
+		double ms = r->v[i] * 1000.0 / 1024.0;
+		sum += ms;
+		if (i > from) {
+			double d = ms - r->v[i - 1] * 1000.0 / 1024.0;
+			ssd += d * d;
+		}
+	}
+	*hr = 60000.0 / (sum / (double)(to - from));
+	*rmssd = sqrt(ssd / (double)(to - from - 1));
+}
+
+/* Index of the first beat after @seconds of RR from @from. */
+static size_t after_seconds(const struct rrs *r, size_t from, double seconds)
+{
+	double t = 0;
+
+	while (from < r->n && t < seconds * 1024.0)
+		t += r->v[from++];
+	return from;
+}
+
+static void test_model(void)
+{
+	struct sim s;
+	struct probe p;
+	struct rrs got;
+	double hr, rmssd, hr2, rmssd2;
+	const char *steady[] = {"--model", "--hr",     "60",   "--rmssd",
+				"40",	   "--breath", "6",    "--duration",
+				"600",	   "--speed",  "1000", "--seed",
+				"3",	   NULL};
+
+	if (!start_sim(&s, steady))
+		return;
+	const char *pargs[] = {"--json", s.spec, NULL};
+	/* The model ends after --duration and closes the link. */
+	CHECK_EQ(run_probe(&p, pargs, 120, "model"), 1);
+	expect_err(&p, "strap closed the link after", "model");
+	end_sim(&s, "model");
+	parse_json_rr(p.out, &got);
+	CHECK(got.n > 500);
+	if (got.n > 500) {
+		double total = (double)rr_sum(&got) / 1024.0;
+		hr_rmssd(&got, 0, got.n, &hr, &rmssd);
+		printf("model: %zu beats in %.0f s, HR %.1f, RMSSD %.1f\n",
+		       got.n, total, hr, rmssd);
+		CHECK(total > 595 && total < 605);
+		CHECK_NEAR(hr, 60, 2);
+		CHECK_REL(rmssd, 40, 0.15);
+	}
+	free(got.v);
+
+	/* Relaxation: HR falls and RMSSD rises from the first 5 minutes to
+	 * the last. */
+	const char *relax[] = {"--model", "--hr",    "70",	   "--rmssd",
+			       "30",	  "--relax", "--duration", "1200",
+			       "--speed", "1000",    NULL};
+	if (!start_sim(&s, relax))
+		return;
+	const char *relax_args[] = {"--json", s.spec, NULL};
+	CHECK_EQ(run_probe(&p, relax_args, 120, "relax"), 1);
+	end_sim(&s, "relax");
+	parse_json_rr(p.out, &got);
+	size_t five = after_seconds(&got, 0, 300);
+	size_t last = after_seconds(&got, 0, 900);
+	if (CHECK(five > 100 && last < got.n - 100)) {
+		hr_rmssd(&got, 0, five, &hr, &rmssd);
+		hr_rmssd(&got, last, got.n, &hr2, &rmssd2);
+		printf("relax: HR %.1f -> %.1f, RMSSD %.1f -> %.1f\n", hr, hr2,
+		       rmssd, rmssd2);
+		CHECK(hr2 < hr - 3);
+		CHECK(rmssd2 > rmssd * 1.15);
+	}
+	free(got.v);
+}
+
+/*
+ * The other measurement layouts: 16-bit HR, energy, contact not
+ * supported; a strap without Battery and Device Information; --loop.
+ */
+static void test_formats(void)
+{
+	struct sim s;
+	struct probe p;
+	struct rrs got, want;
+	const char *sargs[] = {"--rr",
+			       short_rec(),
+			       "--speed",
+			       "1000",
+			       "--hr16",
+			       "--energy",
+			       "--contact-unsupported",
+			       "--no-battery",
+			       "--no-devinfo",
+			       NULL};
+
+	if (!start_sim(&s, sargs))
+		return;
+	const char *pargs[] = {"--json", s.spec, NULL};
+	CHECK_EQ(run_probe(&p, pargs, 120, "formats"), 1);
+	check_exact(&p, short_rec(), "formats");
+	CHECK(file_has(p.out, "\"contact\":null"));
+	CHECK(!file_has(p.out, "\"energy_kj\":null"));
+	end_sim(&s, "formats");
+
+	const char *bare[] = {"--rr",	      short_rec(),    "--speed", "100",
+			      "--no-battery", "--no-devinfo", NULL};
+	if (!start_sim(&s, bare))
+		return;
+	const char *text[] = {"--count", "3", s.spec, NULL};
+	CHECK_EQ(run_probe(&p, text, 60, "bare strap"), 0);
+	CHECK(file_has(p.out, "battery        (not given)"));
+	CHECK(file_has(p.out, "model          (not given)"));
+	end_sim(&s, "bare strap");
+
+	/* --loop: the recording starts over instead of ending. */
+	const char *loop[] = {
+	    "--rr",    vg_test_data("polar-h7-rr/export.rr.txt"),
+	    "--speed", "1000",
+	    "--loop",  NULL};
+	if (!start_sim(&s, loop))
+		return;
+	const char *count[] = {"--json", "--count", "150", s.spec, NULL};
+	CHECK_EQ(run_probe(&p, count, 60, "loop"), 0);
+	end_sim(&s, "loop");
+	parse_json_rr(p.out, &got);
+	expected_rr(vg_test_data("polar-h7-rr/export.rr.txt"), &want);
+	/* 150 s of a 55 s recording: the first lap, the second, a third. */
+	bool laps = got.n > 2 * want.n;
+	for (size_t i = 0; laps && i < 2 * want.n; i++)
+		laps = got.v[i] == want.v[i % want.n];
+	CHECK(laps);
+	free(got.v);
+	free(want.v);
+}
+
 static void test_no_hrs(void)
 {
 	struct sim s;
@@ -897,6 +1041,8 @@ int main(void)
 	test_mtu_lie("2000");
 	test_contact_lost();
 	test_no_hrs();
+	test_model();
+	test_formats();
 	test_silent();
 	test_rude_client();
 
