@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Artifact detection and correction (artifact.c): synthetic cases for each
- * class, gaps and edge sizes, and the cardiologist-labelled recordings of
- * the shared data, where the truth is the RMSSD of normal-to-normal pairs.
+ * Artifact detection and correction, batch (artifact.c) and causal
+ * (artifact_live.c): synthetic cases for each class, gaps and edge sizes,
+ * and the cardiologist-labelled recordings of the shared data, where the
+ * truth is the RMSSD of normal-to-normal pairs.
  */
 #include <errno.h>
 #include <math.h>
@@ -13,6 +14,38 @@
 #include "test.h"
 #include "vagus/artifact.h"
 #include "vagus/rr.h"
+
+/*
+ * Allocation counter for "the causal form never allocates": malloc and
+ * friends forward to glibc's own entry points and count the calls. Not
+ * under AddressSanitizer, which must own malloc; there the check is
+ * skipped (the normal build runs it).
+ */
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#define COUNT_ALLOCS 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+static unsigned long allocs;
+void *malloc(size_t n);
+void *calloc(size_t n, size_t size);
+void *realloc(void *p, size_t n);
+void *malloc(size_t n)
+{
+	allocs++;
+	return __libc_malloc(n);
+}
+void *calloc(size_t n, size_t size)
+{
+	allocs++;
+	return __libc_calloc(n, size);
+}
+void *realloc(void *p, size_t n)
+{
+	allocs++;
+	return __libc_realloc(p, n);
+}
+#endif
 
 /* A small deterministic generator, so a failure can be replayed. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
@@ -494,6 +527,309 @@ static void test_labelled(void)
 	}
 }
 
+/* ---- the causal form ---- */
+
+static uint32_t units_of(double ms)
+{
+	return (uint32_t)lround(ms * 1.024);
+}
+
+/* What a run of the causal form gave. */
+struct live_result {
+	uint8_t *cls; /* per input beat; 0xff if never decided */
+	struct vg_rr_series out;
+	struct vg_artifact_summary sum;
+	size_t pushed;
+	size_t max_lag; /* pushes between a beat and its decision */
+	bool in_order;	/* one decision per beat, in input order */
+};
+
+static void collect(struct live_result *r, const struct vg_artlive_decision *d,
+		    size_t nd, uint64_t *expect)
+{
+	for (size_t i = 0; i < nd; i++) {
+		if (d[i].seq != (*expect)++ || d[i].seq >= r->pushed)
+			r->in_order = false;
+		else
+			r->cls[d[i].seq] = d[i].cls;
+		size_t lag = r->pushed - 1 - (size_t)d[i].seq;
+		if (lag > r->max_lag)
+			r->max_lag = lag;
+		for (unsigned k = 0; k < d[i].n && k < 2; k++) {
+			const struct vg_beat *b = &d[i].beat[k];
+			uint8_t f = 0;
+			if (b->flags & VG_BEAT_GAP_BEFORE)
+				f |= VG_RR_GAP_BEFORE;
+			if (b->flags & VG_BEAT_CORRECTED)
+				f |= VG_RR_CORRECTED;
+			vg_rr_push(&r->out, b->rr * (1000.0 / 1024),
+				   (double)b->t * (1000.0 / 1024), f);
+		}
+	}
+}
+
+/*
+ * Pushes @rr (ms, rounded to 1/1024 s) with a gap before every i where
+ * @gap[i] (if @gap), then flushes.
+ */
+static void live_run(const double *rr, const uint8_t *gap, size_t n,
+		     struct live_result *r)
+{
+	static struct vg_artlive a;
+	struct vg_artlive_decision d[VG_ARTLIVE_MAX_DECISIONS];
+	uint64_t expect = 0;
+	int64_t t = 0;
+
+	r->cls = malloc(n ? n : 1);
+	memset(r->cls, 0xff, n);
+	r->out = (struct vg_rr_series)VG_RR_SERIES_INIT;
+	r->pushed = 0;
+	r->max_lag = 0;
+	r->in_order = true;
+	vg_artlive_init(&a);
+	for (size_t i = 0; i < n; i++) {
+		struct vg_beat b = {0, units_of(rr[i]), 0};
+		t += b.rr + (gap && gap[i] ? 30 * 1024 : 0);
+		b.t = t;
+		if (gap && gap[i])
+			b.flags = VG_BEAT_GAP_BEFORE;
+		size_t nd = vg_artlive_push(&a, &b, d);
+		r->pushed++;
+		collect(r, d, nd, &expect);
+	}
+	collect(r, d, vg_artlive_flush(&a, d), &expect);
+	vg_artlive_summary(&a, &r->sum);
+	CHECK(r->in_order);
+	CHECK_EQ(expect, n);
+	CHECK_EQ(r->sum.beats, n);
+}
+
+static void live_free(struct live_result *r)
+{
+	free(r->cls);
+	vg_rr_free(&r->out);
+}
+
+static void test_live_synthetic(void)
+{
+	enum { N = 600, AT = 300 };
+	static double truth[N], rr[N + 1];
+	static uint8_t gap[N];
+	struct live_result r;
+
+	/* Clean: nothing flagged, every beat passed on unchanged. */
+	make_clean(truth, N);
+	live_run(truth, NULL, N, &r);
+	CHECK_EQ(r.sum.detected, 0);
+	CHECK_EQ(r.out.n, N);
+	size_t same = 0;
+	for (size_t i = 0; i < r.out.n && i < N; i++)
+		same += units_of(r.out.ms[i]) == units_of(truth[i]) &&
+			!r.out.flags[i];
+	CHECK_EQ(same, N);
+	/* Every beat is decided exactly VG_ARTLIVE_DELAY beats later. */
+	CHECK_EQ(r.max_lag, VG_ARTLIVE_DELAY);
+	live_free(&r);
+
+	/* A missed beat is split back in two. */
+	memcpy(rr, truth, sizeof(truth));
+	rr[AT] = truth[AT] + truth[AT + 1];
+	memmove(&rr[AT + 1], &truth[AT + 2], (N - AT - 2) * sizeof(*rr));
+	live_run(rr, NULL, N - 1, &r);
+	CHECK_EQ(r.cls[AT], VG_ART_MISSED);
+	CHECK_EQ(r.sum.detected, 1);
+	CHECK_EQ(r.out.n, N);
+	if (r.out.n == N)
+		CHECK_NEAR(r.out.ms[AT] + r.out.ms[AT + 1],
+			   units_of(rr[AT]) * (1000.0 / 1024), 1e-9);
+	live_free(&r);
+
+	/* An extra beat is merged away. */
+	memcpy(rr, truth, AT * sizeof(*rr));
+	rr[AT] = 0.35 * truth[AT];
+	rr[AT + 1] = 0.65 * truth[AT];
+	memcpy(&rr[AT + 2], &truth[AT + 1], (N - AT - 1) * sizeof(*rr));
+	live_run(rr, NULL, N + 1, &r);
+	CHECK_EQ(r.cls[AT], VG_ART_EXTRA);
+	CHECK_EQ(r.cls[AT + 1], VG_ART_EXTRA);
+	CHECK_EQ(r.sum.detected, 2);
+	CHECK_EQ(r.out.n, N);
+	live_free(&r);
+
+	/* An ectopic pair and a late beat: both intervals of each. */
+	memcpy(rr, truth, sizeof(truth));
+	rr[AT - 100] = 0.65 * truth[AT - 100];
+	rr[AT - 99] = truth[AT - 99] + 0.35 * truth[AT - 100];
+	rr[AT + 100] = 1.3 * truth[AT + 100];
+	rr[AT + 101] = truth[AT + 101] - 0.3 * truth[AT + 100];
+	live_run(rr, NULL, N, &r);
+	CHECK_EQ(r.cls[AT - 100], VG_ART_ECTOPIC);
+	CHECK_EQ(r.cls[AT - 99], VG_ART_ECTOPIC);
+	CHECK_EQ(r.cls[AT + 100], VG_ART_ECTOPIC);
+	CHECK_EQ(r.cls[AT + 101], VG_ART_ECTOPIC);
+	CHECK_EQ(r.sum.detected, 4);
+	if (r.out.n == N) {
+		CHECK_NEAR(r.out.ms[AT - 100], truth[AT - 100], 60);
+		CHECK_NEAR(r.out.ms[AT - 99], truth[AT - 99], 60);
+		CHECK(r.out.flags[AT - 100] & VG_RR_CORRECTED);
+	}
+	live_free(&r);
+
+	/* Long and short. */
+	memcpy(rr, truth, sizeof(truth));
+	rr[AT] = 1.5 * truth[AT];
+	rr[AT + 100] = 0.6 * truth[AT + 100];
+	live_run(rr, NULL, N, &r);
+	CHECK_EQ(r.cls[AT], VG_ART_LONGSHORT);
+	CHECK_EQ(r.cls[AT + 100], VG_ART_LONGSHORT);
+	CHECK_EQ(r.sum.detected, 2);
+	if (r.out.n == N)
+		CHECK_NEAR(r.out.ms[AT], truth[AT], 60);
+	live_free(&r);
+
+	/*
+	 * Gaps: the short-then-long pair split by a gap is two long/short
+	 * intervals, as in batch; the pending beats are decided when the gap
+	 * arrives; the first beat after it carries the gap mark.
+	 */
+	memcpy(rr, truth, sizeof(truth));
+	rr[AT - 1] = 0.7 * truth[AT - 2];
+	rr[AT] = 1.6 * truth[AT + 1];
+	memset(gap, 0, sizeof(gap));
+	gap[AT] = 1;
+	live_run(rr, gap, N, &r);
+	CHECK_EQ(r.cls[AT - 1], VG_ART_LONGSHORT);
+	CHECK_EQ(r.cls[AT], VG_ART_LONGSHORT);
+	CHECK_EQ(r.sum.detected, 2);
+	if (r.out.n == N) {
+		CHECK(r.out.flags[AT] & VG_RR_GAP_BEFORE);
+		CHECK_NEAR(r.out.ms[AT - 1], truth[AT - 2], 60);
+	}
+	live_free(&r);
+
+	/* Sessions of 0 to 4 beats: all decided at the flush, none flagged. */
+	for (size_t n = 0; n <= 4; n++) {
+		live_run(truth, NULL, n, &r);
+		CHECK_EQ(r.out.n, n);
+		CHECK_EQ(r.sum.detected, 0);
+		live_free(&r);
+	}
+
+	/* A zero interval is no beat; the quality window follows dirt. */
+	static struct vg_artlive a;
+	struct vg_artlive_decision d[VG_ARTLIVE_MAX_DECISIONS];
+	struct vg_beat zero = {0, 0, 0};
+	vg_artlive_init(&a);
+	CHECK_EQ(vg_artlive_push(&a, &zero, d), 0);
+	CHECK_NEAR(vg_artlive_recent_pct(&a), 0, 0);
+	int64_t t = 0;
+	for (size_t i = 0; i < 300; i++) {
+		/* Clean, then a bigeminy: short, long, short, long... */
+		double ms = i < 200 ? truth[i] : (i % 2 ? 1.3 : 0.7) * 800;
+		struct vg_beat b = {t += units_of(ms), units_of(ms), 0};
+		vg_artlive_push(&a, &b, d);
+		if (i == 199)
+			CHECK(vg_artlive_recent_pct(&a) <
+			      VG_ARTIFACT_SUSPECT_PCT);
+	}
+	CHECK(vg_artlive_recent_pct(&a) > VG_ARTIFACT_SUSPECT_PCT);
+}
+
+/*
+ * The causal form against the batch form on the labelled recordings (both
+ * fed the same intervals, rounded to 1/1024 s as a strap sends them), and
+ * against the NN truth.
+ */
+static void test_live_labelled(void)
+{
+	static const char *const recs[] = {
+	    "wfdb-python/mitdb-100", "pcst/mitdb-105",	   "ecg-kit/mitdb-208",
+	    "ecg-kit/svdb-800",	     "pcst/nsr2db-nsr001", "pcst/nsr2db-nsr004",
+	    "pcst/nsr2db-nsr009",
+	};
+	char path[128];
+
+	printf("\ncausal (delay %d) vs batch, same 1/1024 s input\n",
+	       VG_ARTLIVE_DELAY);
+	printf("%-20s %6s %6s %7s %7s %7s %7s %7s %6s %6s\n", "recording",
+	       "batch", "live", "agree%", "truth", "batch", "live", "err%",
+	       "corr%", "cls=");
+	for (size_t r = 0; r < sizeof(recs) / sizeof(recs[0]); r++) {
+		struct labelled L;
+		struct vg_rr_series in = VG_RR_SERIES_INIT;
+		struct vg_rr_series out = VG_RR_SERIES_INIT;
+		struct vg_artifact_summary s;
+		struct live_result lr;
+
+		snprintf(path, sizeof(path), "%s.beats.tsv", recs[r]);
+		if (!CHECK(load_labelled(path, &L)))
+			continue;
+		for (size_t i = 0; i < L.n; i++)
+			L.rr[i] = units_of(L.rr[i]) * (1000.0 / 1024);
+		uint8_t *cls = malloc(L.n);
+		fill(&in, L.rr, L.n);
+		CHECK_EQ(vg_artifacts_correct(&in, &out, &s, cls), 0);
+		live_run(L.rr, NULL, L.n, &lr);
+		size_t agree = 0, same_class = 0;
+		for (size_t i = 0; i < L.n; i++) {
+			agree += !cls[i] == !lr.cls[i];
+			same_class += cls[i] == lr.cls[i];
+		}
+		double abn = 100.0 * (double)L.abnormal / (double)L.beats;
+		double pct = 100.0 * (double)agree / (double)L.n;
+		double truth = truth_rmssd(&L), rb = rmssd(&out);
+		double rl = rmssd(&lr.out);
+		printf("%-20s %6zu %6zu %7.2f %7.2f %7.2f %7.2f %+7.1f %6.2f "
+		       "%6.2f\n",
+		       strchr(recs[r], '/') + 1, s.detected, lr.sum.detected,
+		       pct, truth, rb, rl, 100 * (rl - truth) / truth,
+		       lr.sum.corrected_pct,
+		       100.0 * (double)same_class / (double)L.n);
+		if (abn < 5)
+			CHECK_REL(rl, truth, 0.10);
+		else
+			CHECK(lr.sum.corrected_pct > VG_ARTIFACT_SUSPECT_PCT);
+		free(cls);
+		free(L.rr);
+		free(L.nn);
+		vg_rr_free(&in);
+		vg_rr_free(&out);
+		live_free(&lr);
+	}
+}
+
+/* A 24 h record through the causal form: not one allocation. */
+static void test_live_no_alloc(void)
+{
+	struct labelled L;
+	static struct vg_artlive a;
+	struct vg_artlive_decision d[VG_ARTLIVE_MAX_DECISIONS];
+	size_t decided = 0;
+
+	if (!CHECK(load_labelled("pcst/nsr2db-nsr001.beats.tsv", &L)))
+		return;
+	struct vg_beat *beats = malloc(L.n * sizeof(*beats));
+	int64_t t = 0;
+	for (size_t i = 0; i < L.n; i++) {
+		uint32_t u = units_of(L.rr[i]);
+		beats[i] = (struct vg_beat){t += u, u, 0};
+	}
+#ifdef COUNT_ALLOCS
+	unsigned long before = allocs;
+#endif
+	vg_artlive_init(&a);
+	for (size_t i = 0; i < L.n; i++)
+		decided += vg_artlive_push(&a, &beats[i], d);
+	decided += vg_artlive_flush(&a, d);
+#ifdef COUNT_ALLOCS
+	CHECK_EQ(allocs - before, 0);
+#endif
+	CHECK_EQ(decided, L.n);
+	free(beats);
+	free(L.rr);
+	free(L.nn);
+}
+
 int main(void)
 {
 	test_empty_and_short();
@@ -504,5 +840,8 @@ int main(void)
 	test_longshort();
 	test_gaps();
 	test_labelled();
+	test_live_synthetic();
+	test_live_labelled();
+	test_live_no_alloc();
 	return vg_test_done();
 }
