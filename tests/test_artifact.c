@@ -830,6 +830,78 @@ static void test_live_no_alloc(void)
 	free(L.nn);
 }
 
+/*
+ * Random series with every kind of damage, gaps and absurd values: both
+ * forms must keep their invariants (and, under the sanitizers, their
+ * memory). The seed is printed so a failure can be replayed.
+ */
+static void test_random(void)
+{
+	enum { ROUNDS = 300, MAXN = 1500 };
+	static double rr[MAXN];
+	static uint8_t gap[MAXN], cls[MAXN];
+	uint64_t seed = rng_state;
+	struct vg_rr_series in = VG_RR_SERIES_INIT, out = VG_RR_SERIES_INIT;
+	struct vg_artifact_summary s;
+	unsigned bad = 0;
+
+	printf("random artifact series, seed %#llx\n",
+	       (unsigned long long)seed);
+	for (unsigned round = 0; round < ROUNDS; round++) {
+		size_t n = (size_t)(urand() * MAXN);
+		double base = 300 + 1500 * urand(), t = 0;
+		size_t gaps_in = 0;
+		vg_rr_clear(&in);
+		for (size_t i = 0; i < n; i++) {
+			double u = urand(), v = base + 0.05 * base * nrand();
+			if (u < 0.02)
+				v *= 2; /* missed */
+			else if (u < 0.04)
+				v *= 0.4; /* extra or premature */
+			else if (u < 0.05)
+				v = 1 + 20000 * urand(); /* garbage */
+			if (v < 1)
+				v = 1;
+			rr[i] = v;
+			gap[i] = urand() < 0.01;
+			gaps_in += gap[i];
+			t += v + (gap[i] ? 10000 : 0);
+			vg_rr_push(&in, v, t, gap[i] ? VG_RR_GAP_BEFORE : 0);
+		}
+		if (vg_artifacts_correct(&in, &out, &s, cls)) {
+			bad++;
+			continue;
+		}
+		size_t counted[5] = {0}, gaps_out = 0;
+		for (size_t i = 0; i < n; i++)
+			counted[cls[i] < 5 ? cls[i] : 0]++;
+		for (size_t i = 0; i < out.n; i++) {
+			gaps_out += !!(out.flags[i] & VG_RR_GAP_BEFORE);
+			bad += !(isfinite(out.ms[i]) && out.ms[i] > 0);
+		}
+		bad += s.beats != n;
+		bad += s.ectopic != counted[VG_ART_ECTOPIC] ||
+		       s.longshort != counted[VG_ART_LONGSHORT] ||
+		       s.missed != counted[VG_ART_MISSED] ||
+		       s.extra != counted[VG_ART_EXTRA] || s.extra % 2;
+		bad += out.n != n + s.missed - s.extra / 2;
+		bad += gaps_out != gaps_in;
+		bad += !(s.corrected_pct >= 0 && s.corrected_pct <= 100);
+
+		struct live_result lr;
+		live_run(rr, gap, n, &lr);
+		size_t lgaps = 0;
+		for (size_t i = 0; i < lr.out.n; i++)
+			lgaps += !!(lr.out.flags[i] & VG_RR_GAP_BEFORE);
+		bad += lr.out.n != n + lr.sum.missed - lr.sum.extra / 2;
+		bad += lgaps != gaps_in || lr.max_lag > VG_ARTLIVE_DELAY;
+		live_free(&lr);
+	}
+	CHECK_EQ(bad, 0);
+	vg_rr_free(&in);
+	vg_rr_free(&out);
+}
+
 int main(void)
 {
 	test_empty_and_short();
@@ -841,6 +913,7 @@ int main(void)
 	test_gaps();
 	test_labelled();
 	test_live_synthetic();
+	test_random();
 	test_live_labelled();
 	test_live_no_alloc();
 	return vg_test_done();

@@ -52,8 +52,11 @@ struct vg_artifact_summary {
  * (emptied first; @out must not be @in): missed beats are split in two,
  * extra beats merged with their neighbour, ectopic and long/short beats
  * replaced by interpolation. Corrected or inserted intervals carry
- * VG_RR_CORRECTED / VG_RR_INSERTED. Gaps in @in are respected: no
- * difference is taken across a VG_RR_GAP_BEFORE boundary.
+ * VG_RR_CORRECTED / VG_RR_INSERTED. Beat times stay as measured (an
+ * inserted beat goes halfway, a removed one disappears), so the ms of an
+ * interpolated interval, an estimate, need not equal its t_ms difference.
+ * Gaps in @in are respected: no difference is taken across a
+ * VG_RR_GAP_BEFORE boundary, and every gap mark survives.
  * @classes, if not NULL, receives the class of each of the in->n input
  * intervals. Takes O(n) time and about 50 bytes per interval of scratch.
  * Returns 0, -ENOMEM, or -EINVAL if an interval is not a positive finite
