@@ -215,7 +215,6 @@ static void on_ready(struct probe *p, const struct vg_hrp_info *info)
 {
 	char uuid[VG_UUID_STR_MAX];
 
-	check_mtu(p, info);
 	p->last_meas = monotonic_ms();
 	if (info->has_battery)
 		p->battery = info->battery_percent;
@@ -456,6 +455,11 @@ static void on_closed(struct probe *p, int err, const char *reason)
 		     "%s: no answer from the strap within %d s (%s): it may "
 		     "have gone out of range or hung",
 		     p->spec, VG_ATT_TIMEOUT_MS / 1000, reason);
+	else if (err == -EPROTO || err == -EBADMSG || err == -EMSGSIZE)
+		fail(p, CLI_EXIT_DATA,
+		     "%s: the strap broke the ATT protocol, link closed after "
+		     "%" PRIu64 " measurements: %s",
+		     p->spec, p->measurements, reason);
 	else if (!vg_hrp_ready(p->hrp))
 		fail(p, CLI_EXIT_DATA, "%s: %s", p->spec, reason);
 	else
@@ -745,10 +749,13 @@ static void read_pdus(struct probe *p)
 		}
 		p->answered = true;
 		/* Exchange MTU Response: opcode, server Rx MTU (le16). */
-		if (n == 3 && pdu[0] == VG_ATT_OP_MTU_RSP &&
-		    p->mtu_announced < 0)
+		bool mtu_rsp = n == 3 && pdu[0] == VG_ATT_OP_MTU_RSP &&
+			       p->mtu_announced < 0;
+		if (mtu_rsp)
 			p->mtu_announced = pdu[1] | pdu[2] << 8;
 		vg_hrp_input(p->hrp, now, pdu, (size_t)n);
+		if (mtu_rsp)
+			check_mtu(p, vg_hrp_info(p->hrp));
 		drain_events(p, now);
 		/* The client may have answered (a confirmation). */
 		flush_tx(p);
