@@ -117,7 +117,7 @@ static bool run_start(const struct vg_rr_series *s, size_t k)
  */
 #define ART_BLOCK 13
 #define ART_BLOCKS (ART_QD_WIN / ART_BLOCK)
-_Static_assert(ART_BLOCKS *ART_BLOCK == ART_QD_WIN, "whole blocks");
+_Static_assert(ART_QD_WIN % ART_BLOCK == 0, "whole blocks");
 
 /*
  * The window merges below compare sortkey()s, not doubles, for the reason
@@ -219,7 +219,7 @@ static void update_window(struct padded *a, struct padded *r, struct padded *e,
 static double window_threshold(struct padded *w)
 {
 	const uint64_t *v = pad_v(w);
-	double q[4];
+	double q[2];
 	size_t n = w->n;
 
 	if (!n)
@@ -401,28 +401,28 @@ static int correct_run(const struct vg_rr_series *in, const struct batch *w,
 	int err = 0;
 
 	for (size_t k = a; k < b && !err; k++) {
-		uint8_t keep = in->flags[k] & VG_RR_GAP_BEFORE;
-		uint8_t other = in->flags[k] & ~(uint8_t)VG_RR_GAP_BEFORE;
+		uint8_t f = in->flags[k];
 		double v;
 
 		switch (w->cls[k]) {
 		case VG_ART_NONE:
-			err = vg_rr_push(out, rr[k], in->t_ms[k], in->flags[k]);
+			err = vg_rr_push(out, rr[k], in->t_ms[k], f);
 			left = k;
 			break;
 		case VG_ART_MISSED:
+			/* The first half ends at the new beat, after any gap. */
 			err =
 			    vg_rr_push(out, rr[k] / 2, in->t_ms[k] - rr[k] / 2,
-				       keep | other | VG_RR_INSERTED);
+				       f | VG_RR_INSERTED);
 			if (!err)
 				err = vg_rr_push(out, rr[k] / 2, in->t_ms[k],
-						 other | VG_RR_CORRECTED);
+						 (f & ~VG_RR_GAP_BEFORE) |
+						     VG_RR_CORRECTED);
 			break;
 		case VG_ART_EXTRA:
 			/* classify_run marks the pair, always inside the run. */
-			err =
-			    vg_rr_push(out, rr[k] + rr[k + 1], in->t_ms[k + 1],
-				       in->flags[k] | VG_RR_CORRECTED);
+			err = vg_rr_push(out, rr[k] + rr[k + 1],
+					 in->t_ms[k + 1], f | VG_RR_CORRECTED);
 			k++;
 			break;
 		default:
@@ -443,7 +443,7 @@ static int correct_run(const struct vg_rr_series *in, const struct batch *w,
 			else
 				v = w->med[k];
 			err = vg_rr_push(out, v, in->t_ms[k],
-					 in->flags[k] | VG_RR_CORRECTED);
+					 f | VG_RR_CORRECTED);
 			break;
 		}
 	}
