@@ -113,9 +113,9 @@ static double median_from(struct vg_artlive *a, uint64_t lo)
 }
 
 struct ctx {
-	uint64_t j, last; /* beat decided; last beat of the run if at_end */
+	uint64_t last; /* last beat of the run, if at_end */
 	bool at_end;
-	double th1;
+	double th1; /* Th1 of the beat decided, ms */
 };
 
 /*
@@ -150,7 +150,7 @@ static void decide(struct vg_artlive *a, bool at_end,
 {
 	uint64_t j = a->decided;
 	struct vg_artlive_beat *b = at(a, j);
-	struct ctx c = {.j = j, .last = a->next - 1, .at_end = at_end};
+	struct ctx c = {.last = a->next - 1, .at_end = at_end};
 
 	/* The median of the 11 beats centred on j, inside the run. */
 	while (a->med_first + ART_MED_HALF < j)
