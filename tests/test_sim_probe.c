@@ -956,7 +956,7 @@ static void check_stall(void)
 	if (stall_probe.pid <= 0)
 		return;
 	CHECK_EQ(finish_probe(&stall_probe, 120, "stall"), 1);
-	expect_err(&stall_probe, "no answer", "stall");
+	expect_err(&stall_probe, "the strap stopped answering", "stall");
 	end_sim(&stall_sim, "stall");
 }
 

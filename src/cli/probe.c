@@ -447,19 +447,35 @@ static void on_battery(struct probe *p, uint8_t percent)
 	p->battery = percent;
 }
 
+static bool has_service(const struct vg_hrp_info *info, uint16_t uuid)
+{
+	for (unsigned i = 0; i < info->n_services; i++)
+		if (vg_uuid_is16(&info->services[i].uuid, uuid))
+			return true;
+	return false;
+}
+
 /* The client gave up on the link: say why in the user's terms. */
 static void on_closed(struct probe *p, int err, const char *reason)
 {
+	const struct vg_hrp_info *info = vg_hrp_info(p->hrp);
+
 	if (err == -ETIMEDOUT)
 		fail(p, CLI_EXIT_DATA,
-		     "%s: no answer from the strap within %d s (%s): it may "
-		     "have gone out of range or hung",
-		     p->spec, VG_ATT_TIMEOUT_MS / 1000, reason);
+		     "%s: %s: the strap stopped answering (out of range, or "
+		     "hung)",
+		     p->spec, reason);
 	else if (err == -EPROTO || err == -EBADMSG || err == -EMSGSIZE)
 		fail(p, CLI_EXIT_DATA,
 		     "%s: the strap broke the ATT protocol, link closed after "
 		     "%" PRIu64 " measurements: %s",
 		     p->spec, p->measurements, reason);
+	else if (!vg_hrp_ready(p->hrp) && info->n_services &&
+		 !has_service(info, VG_UUID_HEART_RATE_SERVICE))
+		fail(p, CLI_EXIT_DATA,
+		     "%s: no Heart Rate Service (0x180D) among its %u "
+		     "services: not a heart-rate strap",
+		     p->spec, info->n_services);
 	else if (!vg_hrp_ready(p->hrp))
 		fail(p, CLI_EXIT_DATA, "%s: %s", p->spec, reason);
 	else
