@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sortwin.h"
 #include "test.h"
 #include "vagus/artifact.h"
 #include "vagus/rr.h"
@@ -98,6 +99,126 @@ static double rmssd(const struct vg_rr_series *s)
 		m++;
 	}
 	return m ? sqrt(sum / (double)m) : NAN;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A value from few distinct ones, as dRR of 1/128 s beat times is. */
+static double tied_value(void)
+{
+	return 7.8125 * (double)((int)(urand() * 9) - 4);
+}
+
+/*
+ * The window helpers of sortwin.h against plain sorting: order statistics
+ * of a set of sorted blocks from any pivot (in the set or not, sentinels),
+ * the branch-free small window and the sorted double window.
+ */
+static void test_sortwin(void)
+{
+	struct sortblk blk[SORTBLK_SET];
+	const struct sortblk *w[SORTBLK_SET];
+	uint64_t all[SORTBLK_SET * SORTBLK_CAP];
+	unsigned bad = 0;
+
+	CHECK(sortkey(-1.5) < sortkey(-0.5) && sortkey(-0.5) < sortkey(0) &&
+	      sortkey(0) < sortkey(2.25));
+	CHECK_NEAR(sortkey_value(sortkey(-123.456)), -123.456, 0);
+	for (unsigned round = 0; round < 2000; round++) {
+		size_t n = 0;
+		for (unsigned b = 0; b < SORTBLK_SET; b++) {
+			/* Some blocks empty or short, as at the ends. */
+			size_t m = (size_t)(urand() * (SORTBLK_CAP + 1));
+			if (urand() < 0.2)
+				m = 0;
+			uint64_t *k = sortblk_keys(&blk[b]);
+			for (size_t i = 0; i < m; i++) {
+				double v =
+				    round % 2 ? tied_value() : 100 * nrand();
+				k[i] = sortkey(v);
+				all[n++] = k[i];
+			}
+			qsort(k, m, sizeof(*k), cmp_u64);
+			blk[b].n = m;
+			sortblk_seal(&blk[b]);
+			w[b] = &blk[b];
+		}
+		if (!n)
+			continue;
+		qsort(all, n, sizeof(*all), cmp_u64);
+		for (unsigned t = 0; t < 8; t++) {
+			size_t r = (size_t)(urand() * n);
+			uint64_t pivot;
+			if (t == 0)
+				pivot = SORTKEY_LOW;
+			else if (t == 1)
+				pivot = SORTKEY_HIGH;
+			else if (t < 5)
+				pivot = all[(size_t)(urand() * n)];
+			else
+				pivot = sortkey(tied_value() + 1.0);
+			uint64_t lo, hi;
+			sortblk_order_pair(w, n, pivot, r, &lo, &hi);
+			bad += lo != all[r] || hi != all[r + 1 < n ? r + 1 : r];
+		}
+	}
+	CHECK_EQ(bad, 0);
+
+	/* Sliding windows of 11 and 91 against sorting each window. */
+	enum { LEN = 3000 };
+	static double x[LEN];
+	uint64_t small[12];
+	double sorted[91], copy[91];
+	struct sortwin sw;
+	for (size_t i = 0; i < LEN; i++)
+		x[i] = i % 1000 < 500 ? tied_value() : 800 + 50 * nrand();
+	unsigned bad_small = 0, bad_big = 0;
+	size_t ns = 0;
+	sortwin_init(&sw, sorted, 91);
+	for (size_t i = 0; i < LEN; i++) {
+		if (ns < 11)
+			smallwin_insert(small, ns++, sortkey(x[i]));
+		else
+			smallwin_replace(small, ns, sortkey(x[i - 11]),
+					 sortkey(x[i]));
+		if (sw.n < 91)
+			sortwin_insert(&sw, x[i]);
+		else
+			sortwin_replace(&sw, x[i - 91], x[i]);
+		size_t lo = i + 1 > ns ? i + 1 - ns : 0;
+		memcpy(copy, &x[lo], ns * sizeof(*copy));
+		qsort(copy, ns, sizeof(*copy), cmp_double);
+		double med = ns % 2 ? copy[ns / 2]
+				    : (copy[ns / 2 - 1] + copy[ns / 2]) / 2;
+		bad_small += smallwin_median(small, ns) != med;
+		lo = i + 1 > sw.n ? i + 1 - sw.n : 0;
+		memcpy(copy, &x[lo], sw.n * sizeof(*copy));
+		qsort(copy, sw.n, sizeof(*copy), cmp_double);
+		bad_big += memcmp(copy, sorted, sw.n * sizeof(*copy)) != 0;
+	}
+	/* And shrinking: the small window emptied from the front. */
+	for (size_t i = LEN - ns; ns > 1; i++) {
+		smallwin_remove(small, ns--, sortkey(x[i]));
+		memcpy(copy, &x[i + 1], ns * sizeof(*copy));
+		qsort(copy, ns, sizeof(*copy), cmp_double);
+		double med = ns % 2 ? copy[ns / 2]
+				    : (copy[ns / 2 - 1] + copy[ns / 2]) / 2;
+		bad_small += smallwin_median(small, ns) != med;
+	}
+	CHECK_EQ(bad_small, 0);
+	CHECK_EQ(bad_big, 0);
 }
 
 static void test_empty_and_short(void)
@@ -904,6 +1025,7 @@ static void test_random(void)
 
 int main(void)
 {
+	test_sortwin();
 	test_empty_and_short();
 	test_clean();
 	test_missed();
