@@ -15,7 +15,30 @@ enum cli_exit {
 	CLI_EXIT_DATA = 1,     /* file missing, unreadable or not valid data */
 	CLI_EXIT_USAGE = 2,    /* bad command line */
 	CLI_EXIT_INTERNAL = 3, /* out of memory or another internal failure */
+	CLI_EXIT_NODAEMON = 4, /* vagusd not running, or it went away */
+	CLI_EXIT_REFUSED = 5,  /* vagusd answered `err` */
 };
+
+/*
+ * Global options before the command: --socket PATH, --state-dir DIR (also
+ * --opt=VALUE). Stores them for cli_socket_path() and cli_state_dir().
+ * Returns how many arguments after argv[0] it used, or -1 after printing
+ * a usage error.
+ */
+int cli_global_options(int argc, char **argv);
+
+/*
+ * vagusd's control socket: --socket, else $XDG_RUNTIME_DIR/vagus/vagusd.sock,
+ * else /run/vagus/vagusd.sock. A static string.
+ */
+const char *cli_socket_path(void);
+
+/*
+ * The state directory: --state-dir, else $XDG_STATE_HOME/vagus, else
+ * $HOME/.local/state/vagus. A static string; NULL when none can be formed
+ * (no HOME).
+ */
+const char *cli_state_dir(void);
 
 /*
  * A subcommand: run() gets argv with argv[0] = the command's name and

@@ -32,20 +32,29 @@ static void usage(FILE *f)
 	fprintf(f, "  vagus help [COMMAND]\n"
 		   "  vagus --help | --version\n"
 		   "\n"
+		   "Global options (before COMMAND):\n"
+		   "  --socket PATH     vagusd's control socket (default "
+		   "$XDG_RUNTIME_DIR/vagus/vagusd.sock,\n"
+		   "                    else /run/vagus/vagusd.sock)\n"
+		   "  --state-dir DIR   sessions folder (default "
+		   "$XDG_STATE_HOME/vagus,\n"
+		   "                    else ~/.local/state/vagus)\n"
+		   "\n"
 		   "Heart-rate variability from Bluetooth LE chest straps.\n"
 		   "\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
-	fprintf(f,
-		"\n"
-		"'vagus COMMAND --help' or 'vagus help COMMAND' shows the "
-		"options of a command.\n"
-		"\n"
-		"Exit status: 0 success, 1 missing, unreadable or invalid "
-		"data,\n"
-		"2 usage error, 3 internal error (such as out of memory).\n");
+	fprintf(f, "\n"
+		   "'vagus COMMAND --help' or 'vagus help COMMAND' shows the "
+		   "options of a command.\n"
+		   "\n"
+		   "Exit status: 0 success, 1 missing, unreadable or invalid "
+		   "data,\n"
+		   "2 usage error, 3 internal error (such as out of memory),\n"
+		   "4 vagusd is not running or went away, 5 vagusd refused the "
+		   "request.\n");
 }
 
 static const struct cli_cmd *find(const char *name)
@@ -60,6 +69,11 @@ int main(int argc, char **argv)
 {
 	const struct cli_cmd *cmd;
 
+	int used = cli_global_options(argc, argv);
+	if (used < 0)
+		return CLI_EXIT_USAGE;
+	argc -= used;
+	argv += used;
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

@@ -125,3 +125,84 @@ out:
 	*len = n;
 	return 0;
 }
+
+static const char *opt_socket, *opt_state_dir;
+
+/* Takes "--name VALUE" or "--name=VALUE" at argv[i]; 0 if not @name. */
+static int take_option(int argc, char **argv, int i, const char *name,
+		       const char **out)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[i], name, n))
+		return 0;
+	if (argv[i][n] == '=') {
+		*out = argv[i] + n + 1;
+		return 1;
+	}
+	if (argv[i][n])
+		return 0;
+	if (i + 1 >= argc || !argv[i + 1][0]) {
+		cli_usage_error(NULL, "option '%s' needs a value", name);
+		return -1;
+	}
+	*out = argv[i + 1];
+	return 2;
+}
+
+int cli_global_options(int argc, char **argv)
+{
+	int i = 1;
+
+	while (i < argc) {
+		int n = take_option(argc, argv, i, "--socket", &opt_socket);
+		if (!n)
+			n = take_option(argc, argv, i, "--state-dir",
+					&opt_state_dir);
+		if (n < 0)
+			return -1;
+		if (!n)
+			break;
+		i += n;
+	}
+	if ((opt_socket && !*opt_socket) ||
+	    (opt_state_dir && !*opt_state_dir)) {
+		cli_usage_error(NULL, "an empty path is not a path");
+		return -1;
+	}
+	return i - 1;
+}
+
+const char *cli_socket_path(void)
+{
+	static char path[4096];
+	const char *run = getenv("XDG_RUNTIME_DIR");
+
+	if (opt_socket)
+		return opt_socket;
+	/* Only an absolute runtime dir counts, as the XDG spec says. */
+	if (run && run[0] == '/' &&
+	    (size_t)snprintf(path, sizeof(path), "%s/vagus/vagusd.sock", run) <
+		sizeof(path))
+		return path;
+	return "/run/vagus/vagusd.sock";
+}
+
+const char *cli_state_dir(void)
+{
+	static char path[4096];
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+
+	if (opt_state_dir)
+		return opt_state_dir;
+	if (state && state[0] == '/' &&
+	    (size_t)snprintf(path, sizeof(path), "%s/vagus", state) <
+		sizeof(path))
+		return path;
+	if (home && home[0] &&
+	    (size_t)snprintf(path, sizeof(path), "%s/.local/state/vagus",
+			     home) < sizeof(path))
+		return path;
+	return NULL;
+}
