@@ -15,14 +15,12 @@
 #include "cli/cli.h"
 #include "vagus/artifact.h"
 #include "vagus/hrv.h"
+#include "vagus/hrv_json.h"
 #include "vagus/json.h"
 #include "vagus/rr.h"
 #include "vagus/rrfile.h"
 
 #define CMD "analyze"
-
-static const char quality_warning[] =
-    "too many corrected beats: the numbers are not reliable";
 
 struct analyze_args {
 	const char *path;
@@ -129,19 +127,6 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
 	return -1;
 }
 
-static const char *detrend_name(enum vg_detrend d)
-{
-	switch (d) {
-	case VG_DETREND_PRIORS:
-		return "priors";
-	case VG_DETREND_LINEAR:
-		return "linear";
-	case VG_DETREND_NONE:
-		return "none";
-	}
-	return "?";
-}
-
 static const char *times_name(enum vg_rrfile_times t)
 {
 	switch (t) {
@@ -164,12 +149,6 @@ static const char *time_unit_name(double ms_per_unit)
 	if (ms_per_unit == 1e-3)
 		return "us";
 	return "ns";
-}
-
-static bool suspect(const struct vg_hrv_result *r)
-{
-	return r->corrected &&
-	       r->artifacts.corrected_pct > VG_ARTIFACT_SUSPECT_PCT;
 }
 
 /* ---- text ---------------------------------------------------------- */
@@ -231,10 +210,10 @@ static void print_text(const struct analyze_args *a,
 		       as->detected, as->beats, as->corrected_pct, as->ectopic,
 		       as->missed, as->extra, as->longshort);
 	}
-	if (suspect(r))
+	if (vg_hrv_suspect(r))
 		printf("\nWARNING: %s\n         (%.1f %% corrected, above %.0f "
 		       "%%).\n",
-		       quality_warning, as->corrected_pct,
+		       vg_hrv_quality_warning, as->corrected_pct,
 		       VG_ARTIFACT_SUSPECT_PCT);
 
 	printf("\nTime domain\n");
@@ -251,7 +230,7 @@ static void print_text(const struct analyze_args *a,
 
 	printf("\nFrequency domain (4 Hz cubic spline, detrending %s, Welch "
 	       "300 s Hann)\n",
-	       detrend_name(a->opts.detrend));
+	       vg_detrend_name(a->opts.detrend));
 	row("VLF", r->freq.vlf_ms2, 0, "ms^2  (0-0.04 Hz)");
 	row("LF", r->freq.lf_ms2, 0, "ms^2  (0.04-0.15 Hz)");
 	row("HF", r->freq.hf_ms2, 0, "ms^2  (0.15-0.40 Hz)");
@@ -265,21 +244,11 @@ static void print_text(const struct analyze_args *a,
 
 /* ---- JSON ---------------------------------------------------------- */
 
-static void key_count(struct vg_json *j, const char *k, bool on, size_t v)
-{
-	if (on)
-		vg_json_key_uint(j, k, v);
-	else
-		vg_json_key_null(j, k);
-}
-
 static int print_json(const struct analyze_args *a,
 		      const struct vg_rrfile_info *in,
 		      const struct vg_rr_series *raw,
 		      const struct vg_hrv_result *r)
 {
-	const struct vg_artifact_summary *as = &r->artifacts;
-	bool c = r->corrected;
 	struct vg_json j;
 	int err;
 
@@ -298,56 +267,7 @@ static int print_json(const struct analyze_args *a,
 	vg_json_key_num(&j, "gap_s", in->gap_ms / 1000);
 	vg_json_end_object(&j);
 
-	vg_json_key_uint(&j, "beats", r->beats);
-	vg_json_key_num(&j, "duration_s", r->duration_s);
-	vg_json_key_num(&j, "coverage", vg_rr_coverage(raw));
-
-	vg_json_key_object(&j, "artifacts");
-	key_count(&j, "detected", c, as->detected);
-	vg_json_key_num(&j, "corrected_pct", c ? as->corrected_pct : NAN);
-	key_count(&j, "ectopic", c, as->ectopic);
-	key_count(&j, "missed", c, as->missed);
-	key_count(&j, "extra", c, as->extra);
-	key_count(&j, "longshort", c, as->longshort);
-	vg_json_end_object(&j);
-
-	vg_json_key_object(&j, "time");
-	vg_json_key_num(&j, "mean_rr_ms", r->time.mean_rr_ms);
-	vg_json_key_num(&j, "mean_hr_bpm", r->time.mean_hr_bpm);
-	vg_json_key_num(&j, "sdnn_ms", r->time.sdnn_ms);
-	vg_json_key_num(&j, "rmssd_ms", r->time.rmssd_ms);
-	vg_json_key_num(&j, "ln_rmssd", r->time.ln_rmssd);
-	vg_json_key_num(&j, "pnn50_pct", r->time.pnn50_pct);
-	vg_json_end_object(&j);
-
-	vg_json_key_object(&j, "poincare");
-	vg_json_key_num(&j, "sd1_ms", r->poincare.sd1_ms);
-	vg_json_key_num(&j, "sd2_ms", r->poincare.sd2_ms);
-	vg_json_end_object(&j);
-
-	vg_json_key_object(&j, "freq");
-	vg_json_key_num(&j, "vlf_ms2", r->freq.vlf_ms2);
-	vg_json_key_num(&j, "lf_ms2", r->freq.lf_ms2);
-	vg_json_key_num(&j, "hf_ms2", r->freq.hf_ms2);
-	vg_json_key_num(&j, "lf_hf", r->freq.lf_hf);
-	vg_json_key_num(&j, "hf_peak_hz", r->freq.hf_peak_hz);
-	vg_json_key_num(&j, "resp_rate_bpm", r->freq.resp_rate_bpm);
-	vg_json_end_object(&j);
-
-	vg_json_key_object(&j, "dfa");
-	vg_json_key_num(&j, "alpha1", r->dfa_alpha1);
-	vg_json_end_object(&j);
-
-	vg_json_key_object(&j, "quality");
-	vg_json_key_num(&j, "corrected_pct_limit", VG_ARTIFACT_SUSPECT_PCT);
-	vg_json_key_str(&j, "warning", suspect(r) ? quality_warning : NULL);
-	vg_json_end_object(&j);
-
-	vg_json_key_object(&j, "settings");
-	vg_json_key_bool(&j, "correct", a->opts.correct);
-	vg_json_key_str(&j, "detrend", detrend_name(a->opts.detrend));
-	vg_json_key_num(&j, "lambda", a->opts.lambda);
-	vg_json_end_object(&j);
+	vg_hrv_json_members(&j, r, &a->opts, vg_rr_coverage(raw));
 	vg_json_end_object(&j);
 
 	err = vg_json_error(&j);

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The end-of-session report: the whole session and its start and end
+ * windows through vg_hrv_analyze, the change between the windows, data
+ * quality, and the report as JSON (report.json) and plain text
+ * (report.txt).
+ *
+ * The windows (DESIGN.md section 5), in beat time (s from the start of
+ * the first interval, gaps included, as struct vg_session defines it):
+ *  - settle: the first settle_s seconds (default 60) are skipped;
+ *  - the session's end E is its duration rounded down to whole seconds;
+ *  - window length w = min(300, floor((E - settle_s) / 2)) seconds;
+ *  - w >= 60, else the report says insufficient_data and why;
+ *  - start window [settle_s, settle_s + w), end window [E - w, E): equal
+ *    lengths, never overlapping;
+ *  - an interval belongs to a window when the beat that ENDS it falls in
+ *    [t0, t1) (t_ms / 1000 >= t0 and < t1); each window is analysed on
+ *    its own raw beats, artifact correction included.
+ * `vagus analyze --window T0:T1` applies the same rule (vg_report_cut) to
+ * any file, so it reproduces the report's window values.
+ *
+ * No verdict and no confidence interval yet (issue 6): the change is the
+ * two window values and their difference, nothing more.
+ *
+ * Pure: analysis on the heap, text into heap buffers, no I/O.
+ */
+#ifndef VAGUS_REPORT_H
+#define VAGUS_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vagus/hrv.h"
+#include "vagus/json.h"
+#include "vagus/rr.h"
+#include "vagus/session.h"
+
+#define VG_REPORT_SETTLE_S 60.0
+#define VG_REPORT_WINDOW_MAX_S 300.0
+#define VG_REPORT_WINDOW_MIN_S 60.0
+
+struct vg_report_opts {
+	double settle_s;	/* skipped from the first beat, s */
+	struct vg_hrv_opts hrv; /* correction on by default */
+};
+
+/* Settle 60 s, Kubios HRV defaults (vg_hrv_opts_default). */
+void vg_report_opts_default(struct vg_report_opts *o);
+
+struct vg_report_windows {
+	bool ok;	  /* false: insufficient data, see reason */
+	char reason[160]; /* why not, in a plain sentence; "" when ok */
+	double settle_s;
+	double window_s; /* 0 when !ok */
+	double start[2]; /* [t0, t1), s; NAN when !ok */
+	double end[2];
+};
+
+/*
+ * Plans the windows of a recording @duration_s long (see above).
+ * Returns 0 (w->ok says whether they fit) or -EINVAL for a negative or
+ * non-finite @settle_s.
+ */
+int vg_report_windows(double duration_s, double settle_s,
+		      struct vg_report_windows *w);
+
+/*
+ * Copies into @out (emptied first) the intervals of @s whose beat time
+ * t_ms falls in [t0_s, t1_s) seconds, with their times and flags.
+ * Returns 0 or -ENOMEM.
+ */
+int vg_report_cut(const struct vg_rr_series *s, double t0_s, double t1_s,
+		  struct vg_rr_series *out);
+
+/* Start, end and end - start of one measure; NAN where unknown. */
+struct vg_report_change {
+	double start;
+	double end;
+	double delta;
+	/* Issue 6 adds its interval and judgement here. */
+	bool has_ci;
+	double ci95[2];
+};
+
+/* Data quality of a stretch of beats. */
+struct vg_report_quality {
+	size_t beats;	      /* raw intervals in it */
+	double coverage;      /* sum of RR over its length, [0, 1] */
+	size_t gaps;	      /* intervals in it that follow a gap */
+	double corrected_pct; /* artifact correction, NAN if not run */
+	size_t contact_ok;    /* beats by the strap's contact bits */
+	size_t contact_lost;
+	size_t contact_unsupported;
+};
+
+struct vg_report {
+	const struct vg_session *session; /* borrowed, must outlive it */
+	struct vg_report_opts opts;
+	double duration_s;
+	struct vg_report_windows win;
+
+	struct vg_hrv_result whole, start, end; /* start/end when win.ok */
+	struct vg_report_quality q_whole, q_start, q_end;
+
+	struct vg_report_change hr_bpm, rmssd_ms, ln_rmssd, hf_ms2,
+	    resp_rate_bpm;
+};
+
+/*
+ * Analyses @s per @o (NULL for the defaults) into @r. Returns 0 (too
+ * little data is not an error: see r->win), or -ENOMEM / -EINVAL.
+ */
+int vg_report_build(const struct vg_session *s, const struct vg_report_opts *o,
+		    struct vg_report *r);
+
+/*
+ * Quality of the intervals of @s in [t0_s, t1_s) (whole series with
+ * -INFINITY, INFINITY): @contact per interval may be NULL (unknown, all
+ * counted unsupported); @res gives corrected_pct (may be NULL).
+ */
+void vg_report_quality(const struct vg_rr_series *s, const uint8_t *contact,
+		       double t0_s, double t1_s,
+		       const struct vg_hrv_result *res,
+		       struct vg_report_quality *q);
+
+/* report.json: one object into @j (a fresh document). Returns its error. */
+int vg_report_json(const struct vg_report *r, struct vg_json *j);
+
+/*
+ * report.txt into a heap buffer (*@text, NUL-terminated, *@len bytes;
+ * free() it). Returns 0 or -ENOMEM.
+ */
+int vg_report_text(const struct vg_report *r, char **text, size_t *len);
+
+#endif
