@@ -12,6 +12,11 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+# /etc for a /usr install, else under the prefix (/usr/local/etc).
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# systemd looks in /usr/local/lib/systemd/system and /usr/lib/... alike.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR ?=
 BUILD ?= build
 
@@ -34,6 +39,8 @@ CLI_SRC := $(sort $(wildcard src/cli/*.c))
 DAEMON_SRC := $(sort $(wildcard src/daemon/*.c))
 SIM_SRC := $(sort $(wildcard tools/sim/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
+# Shell tests (install, docs): run by the same runner after the binaries.
+TEST_SCRIPTS := $(sort $(wildcard tests/test_*.sh))
 BENCH_SRC := $(sort $(wildcard tools/bench/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
@@ -99,7 +106,7 @@ test-bin: all $(TESTS)
 check: test-bin purity format-check run-tests
 
 run-tests: test-bin
-	tools/run-tests $(TESTS)
+	tools/run-tests $(TESTS) $(TEST_SCRIPTS)
 
 purity:
 	@tools/check-core-purity
@@ -152,21 +159,44 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
+MANPAGES := $(wildcard doc/*.[1-9])
+
+# The unit names the installed paths; the config is the admin's once it
+# exists, so it is never overwritten.
 install: all
 	install -d $(DESTDIR)$(BINDIR)
 	$(if $(CLI),install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/vagus)
 	$(if $(SIM),install -m 0755 $(SIM) $(DESTDIR)$(BINDIR)/vagus-sim)
 	$(if $(DAEMON),install -d $(DESTDIR)$(SBINDIR))
 	$(if $(DAEMON),install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/vagusd)
-	@for m in $(wildcard man/*.[1-9]); do \
+	@for m in $(MANPAGES); do \
 		sec=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$sec; \
 		echo install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$sec/; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$sec/ || exit 1; \
 	done
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		doc/vagusd.service >$(BUILD)/vagusd.service
+	install -m 0644 $(BUILD)/vagusd.service $(DESTDIR)$(UNITDIR)/vagusd.service
+	install -m 0644 doc/vagus.sysusers $(DESTDIR)$(SYSUSERSDIR)/vagus.conf
+	install -d $(DESTDIR)$(SYSCONFDIR)/vagus
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/vagus/vagusd.conf ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/vagus/vagusd.conf"; \
+	else \
+		echo install -m 0644 doc/vagusd.conf $(DESTDIR)$(SYSCONFDIR)/vagus/vagusd.conf; \
+		install -m 0644 doc/vagusd.conf $(DESTDIR)$(SYSCONFDIR)/vagus/vagusd.conf; \
+	fi
 
+# Leaves the config (the admin's edits) and the state directory alone.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vagus $(DESTDIR)$(BINDIR)/vagus-sim \
-		$(DESTDIR)$(SBINDIR)/vagusd
+		$(DESTDIR)$(SBINDIR)/vagusd \
+		$(DESTDIR)$(UNITDIR)/vagusd.service \
+		$(DESTDIR)$(SYSUSERSDIR)/vagus.conf
+	@for m in $(notdir $(MANPAGES)); do \
+		echo rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; \
+		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; \
+	done
 
 clean:
 	rm -rf $(BUILD)
