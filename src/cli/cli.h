@@ -7,7 +7,11 @@
 #ifndef VAGUS_CLI_H
 #define VAGUS_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "vagus/ctl.h"
+#include "vagus/jsonscan.h"
 
 /* Exit statuses of every subcommand (stated in `vagus --help`). */
 enum cli_exit {
@@ -54,6 +58,11 @@ struct cli_cmd {
 int cmd_analyze(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_mark(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* "vagus: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -77,5 +86,65 @@ int cli_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 /* How a path is named in messages: "standard input" for "-". */
 const char *cli_file_name(const char *path);
+
+/* ---- talking to vagusd (ctlclient.c) ---- */
+
+/* How long a command waits for vagusd's answer to one request. */
+#define CLI_REPLY_TIMEOUT_MS 15000
+
+/* A connection to vagusd's control socket and its input buffer. */
+struct cli_conn {
+	int fd;
+	const char *cmd;  /* for messages */
+	const char *path; /* the socket */
+	char *buf;
+	size_t len, start, cap;
+	bool eof;
+};
+
+/*
+ * Connects to cli_socket_path(). Returns CLI_EXIT_OK, or prints why not
+ * ("vagusd is not running (no socket at PATH)") and returns the status.
+ */
+int cli_ctl_open(struct cli_conn *c, const char *cmd);
+void cli_ctl_close(struct cli_conn *c);
+
+/* Sends one request (vg_ctl_format's arguments). Returns an exit status. */
+int cli_ctl_send(struct cli_conn *c, enum vg_ctl_verb verb,
+		 const char *const *keys, const char *const *values,
+		 unsigned n);
+
+/*
+ * The next line from vagusd, without its "\n" (NUL-terminated in place,
+ * valid until the next call), waiting up to @timeout_ms (< 0: forever).
+ * Returns 1, 0 at EOF, -ETIMEDOUT, -EINTR (a signal came), -EMSGSIZE,
+ * -ENOMEM or another -errno.
+ */
+int cli_ctl_line(struct cli_conn *c, int timeout_ms, char **line, size_t *len);
+
+/*
+ * Reads one reply: "ok {json}" gives CLI_EXIT_OK and the object in
+ * *@json (pointing into the connection's buffer); "err CODE text" is
+ * printed and gives CLI_EXIT_REFUSED; anything else is explained and gives
+ * CLI_EXIT_NODAEMON (closed, no answer in time) or CLI_EXIT_DATA.
+ */
+int cli_ctl_reply(struct cli_conn *c, struct vg_jv *json);
+
+/* Open, send, read the reply; on failure the connection is closed. */
+int cli_ctl_call(const char *cmd, enum vg_ctl_verb verb,
+		 const char *const *keys, const char *const *values, unsigned n,
+		 struct cli_conn *c, struct vg_jv *json);
+
+/* Prints vagusd's error text (control bytes replaced) for @cmd. */
+void cli_print_safe_error(const char *cmd, const char *text, const char *code);
+
+/*
+ * Checks a --strap SPEC and writes its canonical form (the name vagusd
+ * uses) to @buf. Returns CLI_EXIT_OK or a usage error.
+ */
+int cli_strap_arg(const char *cmd, const char *spec, char *buf, size_t cap);
+
+/* Prints an object's members as "key: value" lines for people. */
+void cli_print_object(const struct vg_jv *obj, int indent);
 
 #endif

@@ -19,6 +19,16 @@ static const struct cli_cmd commands[] = {
      "list Bluetooth LE devices nearby, heart-rate straps marked"},
     {"probe", cmd_probe, "[--json] [--count N] [--timeout S] STRAP",
      "connect to one strap: its services, details and measurements"},
+    {"status", cmd_status, "[--json]", "what vagusd is doing now"},
+    {"start", cmd_start,
+     "[--tag mat|control|TEXT] [--note TEXT] [--strap SPEC] [--json]",
+     "start a session"},
+    {"stop", cmd_stop, "[--strap SPEC] [--json]",
+     "end the session (vagusd writes its report)"},
+    {"mark", cmd_mark, "[--strap SPEC] [--json] TEXT...",
+     "add an event to the running session"},
+    {"watch", cmd_watch, "[--strap SPEC] [--pacer BPM]",
+     "live heart rate and HRV, with a breathing pacer"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
