@@ -617,64 +617,86 @@ static void test_watchers(void)
 	srv = NULL;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
 /*
  * The loop keeps its deadlines while clients misbehave: a watcher that
- * never reads, a client that floods garbage, one that floods half lines.
- * A timer every 10 ms must fire within a few ms of its deadline.
+ * never reads (its queue fills and it is dropped meanwhile), a client
+ * that floods garbage without reading the errors, one that floods half a
+ * line. A timer every 10 ms must fire within a few ms of its deadline.
+ * Wall-clock lateness also holds the scheduler's noise (sanitizers, a
+ * busy CI machine), so the 95th percentile is held to 5 ms and the worst
+ * to 50 ms.
  */
 static void test_deadlines(void)
 {
 	struct vg_ctlsrv_config cfg = {.group = VG_CTLSRV_NO_GROUP};
-	char buf[4096], junk[8192];
-	bool eof;
+	char buf[4096], junk[8192], beat[512];
+	int64_t late[200];
 	int err;
 
 	srv = open_srv(&cfg, &err);
 	int stuck = cl_connect(), flood = cl_connect(), good = cl_connect();
+	int loris = cl_connect();
+	int small = 4096;
+	setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	cl_say(stuck, "watch\n");
 	cl_say(good, "watch\n");
 	memset(junk, 'z', sizeof(junk));
 	for (size_t i = 100; i < sizeof(junk); i += 100)
 		junk[i] = '\n';
 	step(5);
+	memset(beat, 'p', sizeof(beat));
+	beat[sizeof(beat) - 1] = '\0';
 
-	int64_t timer = vg_monotonic_ms() + 10, worst = 0;
+	int64_t timer = vg_monotonic_ms() + 10;
 	int fired = 0, beats = 0;
-	while (fired < 100) {
+	const int ticks = (int)(sizeof(late) / sizeof(late[0]));
+	while (fired < ticks) {
 		int64_t d = timer, sd = vg_ctlsrv_deadline(srv);
 		if (sd >= 0 && sd < d)
 			d = sd;
 		vg_loop_run_once(loop, d);
 		int64_t now = vg_monotonic_ms();
 		vg_ctlsrv_expire(srv, vg_loop_now(loop));
-		if (now >= timer) {
-			if (now - timer > worst)
-				worst = now - timer;
-			fired++;
-			timer += 10;
-			/* Per "tick": beats for everyone, more garbage. */
-			for (int k = 0; k < 5; k++, beats++) {
-				snprintf(buf, sizeof(buf),
-					 "{\"seq\":%d,\"hr_bpm\":60}", beats);
-				vg_ctlsrv_broadcast_beat(srv, NULL, buf);
-			}
-			ssize_t w = send(flood, junk, sizeof(junk),
-					 MSG_DONTWAIT | MSG_NOSIGNAL);
-			(void)w;
-			while (recv(good, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-				;
+		if (now < timer)
+			continue;
+		late[fired++] = now - timer;
+		timer += 10;
+		/* Per tick: beats of ~500 bytes for everyone, more junk. */
+		for (int k = 0; k < 5; k++, beats++) {
+			snprintf(buf, sizeof(buf),
+				 "{\"seq\":%d,\"hr_bpm\":60,\"pad\":\"%s\"}",
+				 beats, beat);
+			vg_ctlsrv_broadcast_beat(srv, NULL, buf);
 		}
+		ssize_t w = send(flood, junk, sizeof(junk),
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		w = send(loris, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)w;
+		while (recv(good, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
 	}
-	printf("timer lateness with misbehaving clients: worst %lld ms "
-	       "over %d ticks\n",
-	       (long long)worst, fired);
-	CHECK(worst <= 5);
+	qsort(late, (size_t)ticks, sizeof(late[0]), cmp_i64);
+	int64_t p50 = late[ticks / 2], p95 = late[ticks * 95 / 100];
+	int64_t worst = late[ticks - 1];
+	printf("timer lateness with misbehaving clients over %d ticks: "
+	       "p50 %lld ms, p95 %lld ms, worst %lld ms\n",
+	       ticks, (long long)p50, (long long)p95, (long long)worst);
+	CHECK(p95 <= 5);
+	CHECK(worst <= 50);
+	/* The stuck watcher was dropped on the way, the reader was not. */
+	CHECK_EQ(vg_ctlsrv_watchers(srv), 1);
 	close(stuck);
 	close(flood);
 	close(good);
+	close(loris);
 	run_for(10);
 	CHECK_EQ(vg_ctlsrv_clients(srv), 0);
-	(void)eof;
 	vg_ctlsrv_close(srv);
 	srv = NULL;
 }
