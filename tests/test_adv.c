@@ -13,6 +13,7 @@
 
 #include "test.h"
 #include "vagus/adv.h"
+#include "vagus/hci.h"
 
 /*
  * A Polar H7 as nRF Connect logged it ("The Raw data"), posted in
@@ -443,6 +444,78 @@ static void test_truncation(void)
 	}
 }
 
+/*
+ * What the simulated strap advertises, built and read back: the same
+ * parser that finds real straps must find it by its service alone.
+ */
+static void test_build(void)
+{
+	static const uint16_t hrs[] = {VG_UUID16_HEART_RATE};
+	static const uint8_t want[] = {0x02, 0x01, 0x06, 0x03, 0x03, 0x0d,
+				       0x18, 0x0a, 0x09, 'v',  'a',  'g',
+				       'u',  's',  '-',	 's',  'i',  'm'};
+	struct vg_adv_spec spec = {
+	    .with_flags = true,
+	    .flags = VG_ADV_FLAG_LE_GENERAL | VG_ADV_FLAG_NO_BREDR,
+	    .uuid16 = hrs,
+	    .n_uuid16 = 1,
+	    .name = "vagus-sim",
+	};
+	struct vg_adv a;
+	uint8_t buf[VG_HCI_ADV_DATA_MAX];
+	int n;
+
+	n = vg_adv_build(&spec, buf, sizeof(buf));
+	CHECK_EQ(n, sizeof(want));
+	CHECK(n == sizeof(want) && memcmp(buf, want, sizeof(want)) == 0);
+	CHECK_EQ(vg_adv_parse(buf, (size_t)n, &a), 0);
+	CHECK(vg_adv_is_heart_rate(&a));
+	CHECK(a.has_flags && a.flags == 0x06);
+	CHECK(a.name_complete && strcmp(a.name, "vagus-sim") == 0);
+
+	/* Without Flags (the kernel adds them) and with an appearance. */
+	spec.with_flags = false;
+	spec.with_appearance = true;
+	spec.appearance = VG_APPEARANCE_HR_BELT;
+	n = vg_adv_build(&spec, buf, 28);
+	CHECK_EQ(n, 4 + 4 + 11);
+	CHECK_EQ(vg_adv_parse(buf, (size_t)n, &a), 0);
+	CHECK(!a.has_flags && a.has_appearance && a.appearance == 0x0341);
+	CHECK(a.n_uuid16 == 1 && a.uuid16[0] == 0x180D);
+
+	/* A long name is shortened to the room left, between characters:
+	 * "\xc3\xa9" must not be cut in half. */
+	spec.with_appearance = false;
+	spec.with_flags = true;
+	spec.name =
+	    "Polar H10\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
+	n = vg_adv_build(&spec, buf, 31);
+	CHECK(n > 0 && n <= 31);
+	CHECK_EQ(vg_adv_parse(buf, (size_t)n, &a), 0);
+	CHECK(a.has_name && !a.name_complete);
+	CHECK(strncmp(a.name, "Polar H10\xc3\xa9", 11) == 0);
+	CHECK(strchr(a.name, '?') == NULL);
+	CHECK_EQ(n, 30); /* 31 would split the last character */
+	CHECK_EQ(buf[7], 1 + 21);
+	CHECK_EQ(buf[8], VG_AD_NAME_SHORT);
+
+	/* No room for even one character: no name at all. */
+	spec.name = "vagus-sim";
+	n = vg_adv_build(&spec, buf, 9);
+	CHECK_EQ(n, 7);
+	n = vg_adv_build(&spec, buf, 10);
+	CHECK_EQ(n, 10);
+	CHECK_EQ(buf[8], VG_AD_NAME_SHORT);
+
+	/* The fixed fields must fit; a list needs its array. */
+	CHECK_EQ(vg_adv_build(&spec, buf, 6), -EMSGSIZE);
+	spec.uuid16 = NULL;
+	CHECK_EQ(vg_adv_build(&spec, buf, sizeof(buf)), -EINVAL);
+	spec.n_uuid16 = 0;
+	spec.name = NULL;
+	CHECK_EQ(vg_adv_build(&spec, buf, sizeof(buf)), 3);
+}
+
 int main(void)
 {
 	test_polar_h7();
@@ -453,5 +526,6 @@ int main(void)
 	test_malformed();
 	test_names();
 	test_truncation();
+	test_build();
 	return vg_test_done();
 }

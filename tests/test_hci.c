@@ -351,6 +351,88 @@ static void test_truncation(void)
 	}
 }
 
+/*
+ * The peripheral's commands, byte for byte as btmon decodes them from
+ * BlueZ's own advertising (LE Set Advertising Parameters with a 100 ms
+ * interval, connectable undirected, public address, all channels).
+ */
+static void test_adv_commands(void)
+{
+	static const uint8_t params[] = {
+	    0x01, 0x06, 0x20, 0x0f, 0xa0, 0x00, 0xa0, 0x00, 0x00, 0x00,
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x00};
+	static const uint8_t ad[] = {0x02, 0x01, 0x06, 0x03, 0x03, 0x0d, 0x18};
+	static const uint8_t enable[] = {0x01, 0x0a, 0x20, 0x01, 0x01};
+	static const uint8_t disc[] = {0x01, 0x06, 0x04, 0x03,
+				       0x40, 0x00, 0x3b};
+	uint8_t buf[64];
+	int n;
+
+	n = vg_hci_cmd_le_adv_params(buf, sizeof(buf), 0xa0, 0xa0,
+				     VG_HCI_ADV_IND, 0);
+	CHECK_EQ(n, sizeof(params));
+	CHECK(n == sizeof(params) && memcmp(buf, params, (size_t)n) == 0);
+	CHECK_EQ(vg_hci_cmd_le_adv_params(buf, sizeof(buf), 0x1f, 0xa0,
+					  VG_HCI_ADV_IND, 0),
+		 -EINVAL);
+	CHECK_EQ(vg_hci_cmd_le_adv_params(buf, sizeof(buf), 0xa0, 0x4001,
+					  VG_HCI_ADV_IND, 0),
+		 -EINVAL);
+	CHECK_EQ(vg_hci_cmd_le_adv_params(buf, sizeof(buf), 0xa1, 0xa0,
+					  VG_HCI_ADV_IND, 0),
+		 -EINVAL);
+	CHECK_EQ(vg_hci_cmd_le_adv_params(buf, sizeof(buf), 0xa0, 0xa0,
+					  VG_HCI_ADV_DIRECT_IND, 0),
+		 -EINVAL);
+	CHECK_EQ(vg_hci_cmd_le_adv_params(buf, sizeof(buf), 0xa0, 0xa0,
+					  VG_HCI_ADV_IND, 2),
+		 -EINVAL);
+	CHECK_EQ(
+	    vg_hci_cmd_le_adv_params(buf, 18, 0xa0, 0xa0, VG_HCI_ADV_IND, 0),
+	    -EMSGSIZE);
+
+	/* Data: always 31 octets after the length, the tail zeroed. */
+	memset(buf, 0xee, sizeof(buf));
+	n = vg_hci_cmd_le_adv_data(buf, sizeof(buf), false, ad, sizeof(ad));
+	CHECK_EQ(n, 4 + 32);
+	CHECK(buf[0] == 0x01 && buf[1] == 0x08 && buf[2] == 0x20 &&
+	      buf[3] == 32 && buf[4] == sizeof(ad));
+	CHECK(memcmp(buf + 5, ad, sizeof(ad)) == 0);
+	bool zero = true;
+	for (int i = 5 + (int)sizeof(ad); i < 36; i++)
+		zero = zero && buf[i] == 0;
+	CHECK(zero);
+	CHECK_EQ(buf[36], 0xee);
+	n = vg_hci_cmd_le_adv_data(buf, sizeof(buf), true, NULL, 0);
+	CHECK_EQ(n, 36);
+	CHECK(buf[1] == 0x09 && buf[2] == 0x20 && buf[4] == 0);
+	CHECK_EQ(vg_hci_cmd_le_adv_data(buf, sizeof(buf), false, buf, 32),
+		 -EINVAL);
+	CHECK_EQ(vg_hci_cmd_le_adv_data(buf, 35, false, ad, sizeof(ad)),
+		 -EMSGSIZE);
+
+	n = vg_hci_cmd_le_adv_enable(buf, sizeof(buf), true);
+	CHECK(n == sizeof(enable) && memcmp(buf, enable, sizeof(enable)) == 0);
+	n = vg_hci_cmd_le_adv_enable(buf, sizeof(buf), false);
+	CHECK(n == 5 && buf[4] == 0);
+	CHECK_EQ(vg_hci_cmd_le_adv_enable(buf, 4, true), -EMSGSIZE);
+
+	/* Disconnect: only the reasons a host may give. */
+	n = vg_hci_cmd_disconnect(buf, sizeof(buf), 0x0040,
+				  VG_HCI_CONN_PARAMS_REJECTED);
+	CHECK(n == sizeof(disc) && memcmp(buf, disc, sizeof(disc)) == 0);
+	CHECK_EQ(vg_hci_cmd_disconnect(buf, sizeof(buf), 0x0040,
+				       VG_HCI_REMOTE_USER_TERM),
+		 7);
+	CHECK_EQ(vg_hci_cmd_disconnect(buf, sizeof(buf), 0x0040, 0x08),
+		 -EINVAL); /* a timeout is the controller's to report */
+	CHECK_EQ(vg_hci_cmd_disconnect(buf, sizeof(buf), 0x0F00,
+				       VG_HCI_REMOTE_USER_TERM),
+		 -EINVAL);
+	CHECK_EQ(vg_hci_cmd_disconnect(buf, 6, 1, VG_HCI_REMOTE_POWER_OFF),
+		 -EMSGSIZE);
+}
+
 int main(void)
 {
 	test_commands();
@@ -358,5 +440,6 @@ int main(void)
 	test_bad_reports();
 	test_other_events();
 	test_truncation();
+	test_adv_commands();
 	return vg_test_done();
 }

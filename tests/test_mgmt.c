@@ -319,6 +319,69 @@ static void test_truncation(void)
 	}
 }
 
+/*
+ * Add Advertising as btmgmt sends it for "add-adv -c -g -u 180d -d
+ * 080946616b6548524d 1" (the prototype's strap): instance 1, connectable
+ * and general discoverable, the UUID list then the name.
+ */
+static void test_add_adv(void)
+{
+	static const uint8_t adv[] = {0x03, 0x03, 0x0d, 0x18, 0x08, 0x09, 'F',
+				      'a',  'k',  'e',	'H',  'R',  'M'};
+	static const uint8_t want[] = {
+	    0x3e, 0x00, 0x01, 0x00, 0x18, 0x00, 0x01, 0x03, 0x00, 0x00,
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x0d, 0x00, 0x03, 0x03, 0x0d,
+	    0x18, 0x08, 0x09, 'F',  'a',  'k',	'e',  'H',  'R',  'M'};
+	static const uint8_t remove[] = {0x3f, 0x00, 0x01, 0x00,
+					 0x01, 0x00, 0x01};
+	uint8_t buf[600];
+	struct vg_mgmt_event ev;
+	int n;
+
+	n = vg_mgmt_cmd_add_adv(buf, sizeof(buf), 1, 1,
+				VG_MGMT_ADV_FLAG_CONNECTABLE |
+				    VG_MGMT_ADV_FLAG_DISCOV,
+				0, 0, adv, sizeof(adv), NULL, 0);
+	CHECK_EQ(n, sizeof(want));
+	CHECK(n == sizeof(want) && memcmp(buf, want, sizeof(want)) == 0);
+
+	/* Scan response after the data, durations little endian. */
+	n = vg_mgmt_cmd_add_adv(buf, sizeof(buf), 0, 7, 0x00010041, 0x0102,
+				0x0304, adv, 4, adv + 4, 9);
+	CHECK_EQ(n, 6 + 11 + 13);
+	CHECK(buf[6] == 7 && buf[7] == 0x41 && buf[8] == 0 && buf[9] == 1 &&
+	      buf[10] == 0);
+	CHECK(buf[11] == 0x02 && buf[12] == 0x01 && buf[13] == 0x04 &&
+	      buf[14] == 0x03);
+	CHECK(buf[15] == 4 && buf[16] == 9);
+	CHECK(memcmp(buf + 17, adv, 13) == 0);
+
+	CHECK_EQ(vg_mgmt_cmd_add_adv(buf, sizeof(buf), 0, 0, 0, 0, 0, adv, 4,
+				     NULL, 0),
+		 -EINVAL);
+	CHECK_EQ(vg_mgmt_cmd_add_adv(buf, sizeof(buf), 0, 1, 0, 0, 0, buf, 256,
+				     NULL, 0),
+		 -EINVAL);
+	CHECK_EQ(vg_mgmt_cmd_add_adv(buf, sizeof(buf), 0, 1, 0, 0, 0, NULL, 3,
+				     NULL, 0),
+		 -EINVAL);
+	CHECK_EQ(vg_mgmt_cmd_add_adv(buf, 29, 1, 1, 3, 0, 0, adv, sizeof(adv),
+				     NULL, 0),
+		 -EMSGSIZE);
+
+	n = vg_mgmt_cmd_remove_adv(buf, sizeof(buf), 1, 1);
+	CHECK(n == sizeof(remove) && memcmp(buf, remove, sizeof(remove)) == 0);
+
+	/* The kernel's answer: Command Complete with the instance. */
+	static const uint8_t done[] = {0x01, 0x00, 0x01, 0x00, 0x04,
+				       0x00, 0x3e, 0x00, 0x00, 0x01};
+	CHECK_EQ(vg_mgmt_decode(done, sizeof(done), &ev), 0);
+	CHECK(ev.code == VG_MGMT_EV_CMD_COMPLETE &&
+	      ev.u.cmd.opcode == VG_MGMT_OP_ADD_ADVERTISING &&
+	      ev.u.cmd.status == 0 && ev.u.cmd.rlen == 1 &&
+	      ev.u.cmd.ret[0] == 1);
+}
+
 int main(void)
 {
 	test_encode();
@@ -327,5 +390,6 @@ int main(void)
 	test_bad_packets();
 	test_replies();
 	test_truncation();
+	test_add_adv();
 	return vg_test_done();
 }

@@ -110,4 +110,34 @@ bool vg_adv_is_heart_rate(const struct vg_adv *a);
 size_t vg_adv_sanitize_name(const uint8_t *src, size_t len, char *dst,
 			    size_t cap);
 
+/* AD types a peripheral writes (Supplement Part A 1). */
+#define VG_AD_FLAGS 0x01
+#define VG_AD_UUID16_ALL 0x03
+#define VG_AD_NAME_SHORT 0x08
+#define VG_AD_NAME_COMPLETE 0x09
+#define VG_AD_APPEARANCE 0x19
+
+/* What a peripheral announces, for vg_adv_build(). */
+struct vg_adv_spec {
+	bool with_flags; /* false when the kernel adds Flags itself */
+	uint8_t flags;	 /* VG_ADV_FLAG_* */
+	const uint16_t *uuid16;
+	size_t n_uuid16; /* a complete list, in this order */
+	bool with_appearance;
+	uint16_t appearance;
+	const char *name; /* UTF-8, NULL for none */
+};
+
+/*
+ * Writes advertising data for @spec into @buf, at most @cap bytes (31 for
+ * legacy advertising; less when the kernel adds fields of its own): Flags,
+ * the complete 16-bit UUID list, Appearance, then the name, which takes
+ * what room is left: complete when it fits, else shortened between two
+ * characters, and left out when not even one character fits. Returns the
+ * length written, -EMSGSIZE when the fields before the name do not fit,
+ * or -EINVAL for a list given without its array or of more than 127
+ * UUIDs (the field's length octet).
+ */
+int vg_adv_build(const struct vg_adv_spec *spec, uint8_t *buf, size_t cap);
+
 #endif

@@ -25,6 +25,12 @@
 /* Opcodes: OGF 0x08 (LE controller) << 10 | OCF. */
 #define VG_HCI_OP_LE_SET_SCAN_PARAMS 0x200B
 #define VG_HCI_OP_LE_SET_SCAN_ENABLE 0x200C
+#define VG_HCI_OP_LE_SET_ADV_PARAMS 0x2006
+#define VG_HCI_OP_LE_SET_ADV_DATA 0x2008
+#define VG_HCI_OP_LE_SET_SCAN_RSP_DATA 0x2009
+#define VG_HCI_OP_LE_SET_ADV_ENABLE 0x200A
+/* OGF 0x01 (link control). */
+#define VG_HCI_OP_DISCONNECT 0x0406
 
 /* Event codes and the LE Meta subevent. */
 #define VG_HCI_EV_DISCONN_COMPLETE 0x05
@@ -38,6 +44,11 @@
 #define VG_HCI_UNKNOWN_COMMAND 0x01
 #define VG_HCI_COMMAND_DISALLOWED 0x0C
 #define VG_HCI_CONN_PARAMS_REJECTED 0x3B
+/* Reasons a host may give in HCI Disconnect (7.1.6) besides 0x05, 0x1A,
+ * 0x29 and 0x3B. */
+#define VG_HCI_REMOTE_USER_TERM 0x13
+#define VG_HCI_REMOTE_LOW_RESOURCES 0x14
+#define VG_HCI_REMOTE_POWER_OFF 0x15
 
 /* Advertising report event types (7.7.65.2). */
 enum {
@@ -65,6 +76,40 @@ int vg_hci_cmd_le_scan_params(uint8_t *buf, size_t cap, bool active,
 /* Writes LE Set Scan Enable (7.8.11). Returns the length or -EMSGSIZE. */
 int vg_hci_cmd_le_scan_enable(uint8_t *buf, size_t cap, bool enable,
 			      bool filter_duplicates);
+
+/*
+ * The peripheral's side, for the simulated strap when the management
+ * interface cannot advertise.
+ *
+ * LE Set Advertising Parameters (7.8.5): intervals in 0.625 ms units
+ * (0x0020..0x4000, min <= max), @adv_type VG_HCI_ADV_IND, _SCAN_IND or
+ * _NONCONN_IND (directed advertising needs a peer and is refused),
+ * @own_addr_type 0 public or 1 random; all three channels, no filter.
+ * Returns the length, -EINVAL or -EMSGSIZE.
+ */
+int vg_hci_cmd_le_adv_params(uint8_t *buf, size_t cap, uint16_t interval_min,
+			     uint16_t interval_max, uint8_t adv_type,
+			     uint8_t own_addr_type);
+
+/*
+ * LE Set Advertising Data (7.8.7) or, with @scan_rsp, LE Set Scan
+ * Response Data (7.8.8): @len (<= 31) significant bytes of @data, zero
+ * padded to the 31 the command always carries. Returns the length,
+ * -EINVAL or -EMSGSIZE.
+ */
+int vg_hci_cmd_le_adv_data(uint8_t *buf, size_t cap, bool scan_rsp,
+			   const uint8_t *data, size_t len);
+
+/* LE Set Advertising Enable (7.8.9). Returns the length or -EMSGSIZE. */
+int vg_hci_cmd_le_adv_enable(uint8_t *buf, size_t cap, bool enable);
+
+/*
+ * Disconnect (7.1.6) of connection @handle (<= 0x0EFF) with @reason, one
+ * of those the spec lets a host give (0x05, 0x13, 0x14, 0x15, 0x1A, 0x29,
+ * 0x3B). Returns the length, -EINVAL or -EMSGSIZE.
+ */
+int vg_hci_cmd_disconnect(uint8_t *buf, size_t cap, uint16_t handle,
+			  uint8_t reason);
 
 struct vg_hci_event {
 	uint8_t code;	  /* VG_HCI_EV_* */

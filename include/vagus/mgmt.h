@@ -34,6 +34,9 @@ enum {
 	VG_MGMT_OP_SET_LE = 0x000D,
 	VG_MGMT_OP_START_DISCOVERY = 0x0023,
 	VG_MGMT_OP_STOP_DISCOVERY = 0x0024,
+	VG_MGMT_OP_READ_ADV_FEATURES = 0x003D,
+	VG_MGMT_OP_ADD_ADVERTISING = 0x003E,
+	VG_MGMT_OP_REMOVE_ADVERTISING = 0x003F,
 };
 
 /* Event codes. */
@@ -49,6 +52,8 @@ enum {
 	VG_MGMT_EV_CONNECT_FAILED = 0x000D,
 	VG_MGMT_EV_DEVICE_FOUND = 0x0012,
 	VG_MGMT_EV_DISCOVERING = 0x0013,
+	VG_MGMT_EV_ADVERTISING_ADDED = 0x0023,
+	VG_MGMT_EV_ADVERTISING_REMOVED = 0x0024,
 };
 
 /* Status codes of Command Complete / Command Status. */
@@ -94,6 +99,20 @@ enum {
 #define VG_MGMT_FOUND_CONFIRM_NAME (1u << 0)
 #define VG_MGMT_FOUND_NOT_CONNECTABLE (1u << 2)
 #define VG_MGMT_FOUND_SCAN_RSP (1u << 5)
+
+/*
+ * Add Advertising flags. With DISCOV (or LIMITED_DISCOV, MANAGED_FLAGS)
+ * the kernel writes the Flags field itself and refuses data that has one.
+ */
+#define VG_MGMT_ADV_FLAG_CONNECTABLE (1u << 0)
+#define VG_MGMT_ADV_FLAG_DISCOV (1u << 1)
+#define VG_MGMT_ADV_FLAG_LIMITED_DISCOV (1u << 2)
+#define VG_MGMT_ADV_FLAG_MANAGED_FLAGS (1u << 3)
+#define VG_MGMT_ADV_FLAG_TX_POWER (1u << 4)
+#define VG_MGMT_ADV_FLAG_APPEARANCE (1u << 5)
+#define VG_MGMT_ADV_FLAG_LOCAL_NAME (1u << 6)
+/* Room the kernel's Flags field takes out of legacy advertising data. */
+#define VG_MGMT_ADV_FLAGS_LEN 3
 
 /* Device Disconnected reasons (mgmt's own, not HCI error codes). */
 enum {
@@ -176,6 +195,25 @@ int vg_mgmt_encode(uint8_t *buf, size_t cap, uint16_t opcode, uint16_t index,
  * decode to their header only.
  */
 int vg_mgmt_decode(const uint8_t *buf, size_t len, struct vg_mgmt_event *ev);
+
+/*
+ * Writes Add Advertising for controller @index: advertising instance
+ * @instance (1..254) with @flags (VG_MGMT_ADV_FLAG_*), @duration and
+ * @timeout in seconds (0: the kernel's default, and forever),
+ * @adv_len bytes of advertising data and @rsp_len of scan response data
+ * (each up to 255; the kernel checks them against the controller). The
+ * kernel advertises the instance until it is removed, and again after
+ * each connection made through it ends. Returns the packet length,
+ * -EINVAL or -EMSGSIZE.
+ */
+int vg_mgmt_cmd_add_adv(uint8_t *buf, size_t cap, uint16_t index,
+			uint8_t instance, uint32_t flags, uint16_t duration,
+			uint16_t timeout, const uint8_t *adv, size_t adv_len,
+			const uint8_t *rsp, size_t rsp_len);
+
+/* Remove Advertising of @instance (0: every instance). */
+int vg_mgmt_cmd_remove_adv(uint8_t *buf, size_t cap, uint16_t index,
+			   uint8_t instance);
 
 /* Return parameters of Read Management Version Information. */
 struct vg_mgmt_version {

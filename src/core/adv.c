@@ -325,3 +325,64 @@ size_t vg_adv_sanitize_name(const uint8_t *src, size_t len, char *dst,
 	dst[o] = '\0';
 	return o;
 }
+
+/*
+ * Each structure is | length | type | data |, the length counting the
+ * type octet. The name goes last because it is the one field that can
+ * shrink: a shortened name is still a name, a cut UUID list is a lie.
+ */
+int vg_adv_build(const struct vg_adv_spec *spec, uint8_t *buf, size_t cap)
+{
+	size_t o = 0, need = 0, full, nlen, room;
+
+	if (spec->n_uuid16 && !spec->uuid16)
+		return -EINVAL;
+	if (spec->n_uuid16 > 127)
+		return -EINVAL;
+	if (spec->with_flags)
+		need += 3;
+	if (spec->n_uuid16)
+		need += 2 + 2 * spec->n_uuid16;
+	if (spec->with_appearance)
+		need += 4;
+	if (need > cap)
+		return -EMSGSIZE;
+	if (spec->with_flags) {
+		buf[o++] = 2;
+		buf[o++] = VG_AD_FLAGS;
+		buf[o++] = spec->flags;
+	}
+	if (spec->n_uuid16) {
+		buf[o++] = (uint8_t)(1 + 2 * spec->n_uuid16);
+		buf[o++] = VG_AD_UUID16_ALL;
+		for (size_t i = 0; i < spec->n_uuid16; i++) {
+			buf[o++] = (uint8_t)(spec->uuid16[i] & 0xFF);
+			buf[o++] = (uint8_t)(spec->uuid16[i] >> 8);
+		}
+	}
+	if (spec->with_appearance) {
+		buf[o++] = 3;
+		buf[o++] = VG_AD_APPEARANCE;
+		buf[o++] = (uint8_t)(spec->appearance & 0xFF);
+		buf[o++] = (uint8_t)(spec->appearance >> 8);
+	}
+	if (!spec->name || !spec->name[0] || cap - o < 3)
+		return (int)o;
+	full = nlen = strlen(spec->name);
+	room = cap - o - 2;
+	if (room > 254)
+		room = 254;
+	if (nlen > room) {
+		/* Back up to the first byte of a character. */
+		nlen = room;
+		while (nlen > 0 && ((uint8_t)spec->name[nlen] & 0xC0) == 0x80)
+			nlen--;
+		if (nlen == 0)
+			return (int)o;
+	}
+	buf[o++] = (uint8_t)(1 + nlen);
+	buf[o++] = nlen < full ? VG_AD_NAME_SHORT : VG_AD_NAME_COMPLETE;
+	memcpy(buf + o, spec->name, nlen);
+	o += nlen;
+	return (int)o;
+}

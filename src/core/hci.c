@@ -55,6 +55,90 @@ int vg_hci_cmd_le_scan_enable(uint8_t *buf, size_t cap, bool enable,
 }
 
 /*
+ * LE Set Advertising Parameters (7.8.5): Advertising_Interval_Min (2),
+ * _Max (2), Advertising_Type (1), Own_Address_Type (1), Peer_Address_Type
+ * (1), Peer_Address (6), Advertising_Channel_Map (1), Advertising_Filter_
+ * Policy (1). The peer fields matter only for directed advertising.
+ */
+int vg_hci_cmd_le_adv_params(uint8_t *buf, size_t cap, uint16_t interval_min,
+			     uint16_t interval_max, uint8_t adv_type,
+			     uint8_t own_addr_type)
+{
+	static const uint8_t no_peer[7];
+	struct wcursor w = wcursor_init(buf, cap);
+
+	if (interval_min < 0x0020 || interval_max > 0x4000 ||
+	    interval_min > interval_max || own_addr_type > 1 ||
+	    (adv_type != VG_HCI_ADV_IND && adv_type != VG_HCI_ADV_SCAN_IND &&
+	     adv_type != VG_HCI_ADV_NONCONN_IND))
+		return -EINVAL;
+	wr_cmd_header(&w, VG_HCI_OP_LE_SET_ADV_PARAMS, 15);
+	wr_le16(&w, interval_min);
+	wr_le16(&w, interval_max);
+	wr_u8(&w, adv_type);
+	wr_u8(&w, own_addr_type);
+	wr_bytes(&w, no_peer, sizeof(no_peer));
+	wr_u8(&w, 0x07);
+	wr_u8(&w, 0x00);
+	return w.overflow ? -EMSGSIZE : (int)w.len;
+}
+
+/* Data_Length (1), Data (31): the unused tail is sent as zeros. */
+int vg_hci_cmd_le_adv_data(uint8_t *buf, size_t cap, bool scan_rsp,
+			   const uint8_t *data, size_t len)
+{
+	static const uint8_t zeros[VG_HCI_ADV_DATA_MAX];
+	struct wcursor w = wcursor_init(buf, cap);
+
+	if (len > VG_HCI_ADV_DATA_MAX || (len && !data))
+		return -EINVAL;
+	wr_cmd_header(&w,
+		      scan_rsp ? VG_HCI_OP_LE_SET_SCAN_RSP_DATA
+			       : VG_HCI_OP_LE_SET_ADV_DATA,
+		      1 + VG_HCI_ADV_DATA_MAX);
+	wr_u8(&w, (uint8_t)len);
+	if (len)
+		wr_bytes(&w, data, len);
+	wr_bytes(&w, zeros, VG_HCI_ADV_DATA_MAX - len);
+	return w.overflow ? -EMSGSIZE : (int)w.len;
+}
+
+int vg_hci_cmd_le_adv_enable(uint8_t *buf, size_t cap, bool enable)
+{
+	struct wcursor w = wcursor_init(buf, cap);
+
+	wr_cmd_header(&w, VG_HCI_OP_LE_SET_ADV_ENABLE, 1);
+	wr_u8(&w, enable ? 0x01 : 0x00);
+	return w.overflow ? -EMSGSIZE : (int)w.len;
+}
+
+/* Disconnect (7.1.6): Connection_Handle (2), Reason (1). */
+int vg_hci_cmd_disconnect(uint8_t *buf, size_t cap, uint16_t handle,
+			  uint8_t reason)
+{
+	struct wcursor w = wcursor_init(buf, cap);
+
+	if (handle > 0x0EFF)
+		return -EINVAL;
+	switch (reason) {
+	case 0x05:
+	case VG_HCI_REMOTE_USER_TERM:
+	case VG_HCI_REMOTE_LOW_RESOURCES:
+	case VG_HCI_REMOTE_POWER_OFF:
+	case 0x1A:
+	case 0x29:
+	case VG_HCI_CONN_PARAMS_REJECTED:
+		break;
+	default:
+		return -EINVAL;
+	}
+	wr_cmd_header(&w, VG_HCI_OP_DISCONNECT, 3);
+	wr_le16(&w, handle);
+	wr_u8(&w, reason);
+	return w.overflow ? -EMSGSIZE : (int)w.len;
+}
+
+/*
  * One advertising report (7.7.65.2), read report by report the way
  * controllers send them and Linux (hci_event.c) and btmon read them:
  *

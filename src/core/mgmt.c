@@ -23,6 +23,45 @@ int vg_mgmt_encode(uint8_t *buf, size_t cap, uint16_t opcode, uint16_t index,
 	return (int)w.len;
 }
 
+/*
+ * Add Advertising: Instance (1), Flags (4), Duration (2), Timeout (2),
+ * Adv_Data_Len (1), Scan_Rsp_Len (1), Adv_Data, Scan_Rsp.
+ */
+int vg_mgmt_cmd_add_adv(uint8_t *buf, size_t cap, uint16_t index,
+			uint8_t instance, uint32_t flags, uint16_t duration,
+			uint16_t timeout, const uint8_t *adv, size_t adv_len,
+			const uint8_t *rsp, size_t rsp_len)
+{
+	struct wcursor w = wcursor_init(buf, cap);
+	size_t plen = 11 + adv_len + rsp_len;
+
+	if (instance == 0 || instance == 0xFF || adv_len > 255 ||
+	    rsp_len > 255 || (adv_len && !adv) || (rsp_len && !rsp))
+		return -EINVAL;
+	wr_le16(&w, VG_MGMT_OP_ADD_ADVERTISING);
+	wr_le16(&w, index);
+	wr_le16(&w, (uint16_t)plen);
+	wr_u8(&w, instance);
+	wr_le16(&w, (uint16_t)(flags & 0xFFFF));
+	wr_le16(&w, (uint16_t)(flags >> 16));
+	wr_le16(&w, duration);
+	wr_le16(&w, timeout);
+	wr_u8(&w, (uint8_t)adv_len);
+	wr_u8(&w, (uint8_t)rsp_len);
+	if (adv_len)
+		wr_bytes(&w, adv, adv_len);
+	if (rsp_len)
+		wr_bytes(&w, rsp, rsp_len);
+	return w.overflow ? -EMSGSIZE : (int)w.len;
+}
+
+int vg_mgmt_cmd_remove_adv(uint8_t *buf, size_t cap, uint16_t index,
+			   uint8_t instance)
+{
+	return vg_mgmt_encode(buf, cap, VG_MGMT_OP_REMOVE_ADVERTISING, index,
+			      &instance, 1);
+}
+
 static bool rd_addr(struct cursor *c, uint8_t bdaddr[6], uint8_t *type)
 {
 	const uint8_t *p;
