@@ -23,8 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bt.h"
 #include "sim.h"
 #include "vagus/addr.h"
+#include "vagus/hci.h"
 #include "vagus/rr.h"
 #include "vagus/rrfile.h"
 
@@ -37,6 +39,10 @@ static struct vg_rr_series rec = VG_RR_SERIES_INIT;
 static struct vg_addr listen_addr;
 static int lfd = -1, cfd = -1;
 static bool unlink_on_exit;
+/* --listen bt:hciN: the adapter side, NULL over a Unix socket. */
+static struct simbt *bt;
+static int bt_dev = -1;
+static enum simbt_adv bt_adv = SIMBT_ADV_AUTO;
 
 /* Outgoing PDUs for the client: responses and notifications in order. */
 static struct sim_pdu queue[QUEUE_CAP];
@@ -44,6 +50,15 @@ static size_t q_head, q_len;
 
 static double t0 = -1; /* monotonic ms when the session clock started */
 static bool drop_pending;
+/*
+ * Over Bluetooth the last notifications may still sit in the kernel's
+ * queues when the socket is empty: a link ended at once would lose what
+ * the log says was sent. A strap that drops (or stops) waits this long
+ * after its last send; monotonic ms when that wait ends, < 0 none.
+ */
+#define BT_LINGER_MS 250.0
+static double linger_until = -1;
+static FILE *sent_log;
 static long requests;
 static unsigned long connections, refused;
 static volatile sig_atomic_t stop_signal;
@@ -96,8 +111,8 @@ static double session_ms(double now)
 static void usage(FILE *f)
 {
 	fputs(
-	    "usage: vagus-sim --listen unix:PATH (--rr FILE | --model) "
-	    "[options]\n"
+	    "usage: vagus-sim --listen unix:PATH|bt:hciN (--rr FILE | "
+	    "--model) [options]\n"
 	    "\n"
 	    "A simulated Bluetooth LE heart-rate strap: Heart Rate (0x180D),\n"
 	    "Battery (0x180F) and Device Information (0x180A) services over\n"
@@ -105,7 +120,13 @@ static void usage(FILE *f)
 	    "session clock starts when a client enables notifications.\n"
 	    "\n"
 	    "Source:\n"
-	    "  --listen unix:PATH  socket to listen on (required)\n"
+	    "  --listen unix:PATH  socket to listen on (required), or\n"
+	    "  --listen bt:hciN    be a real LE peripheral on adapter hciN:\n"
+	    "                      advertise 0x180D and accept the central\n"
+	    "                      on the ATT channel (root)\n"
+	    "  --adv mgmt|hci      advertise through the management interface\n"
+	    "                      or raw HCI commands (default: mgmt, else\n"
+	    "                      raw HCI)\n"
 	    "  --rr FILE           replay a recording (RR in ms or s, Kubios,\n"
 	    "                      CSV, ...); the link closes at its end\n"
 	    "  --model             a physiological model instead:\n"
@@ -161,6 +182,10 @@ static void usage(FILE *f)
 	    "  --silent-after S    stop notifying at session second S, link "
 	    "up\n"
 	    "\n"
+	    "  --sent-log FILE     write each Heart Rate Measurement value\n"
+	    "                      sent, in hex, one per line (for tests "
+	    "that\n"
+	    "                      check the receiver kept every one)\n"
 	    "  -q, --quiet         no progress messages on stderr\n"
 	    "  -h, --help          this text\n",
 	    f);
@@ -273,6 +298,8 @@ enum {
 	O_CONTACT_LOST,
 	O_STALL,
 	O_SILENT_AFTER,
+	O_ADV,
+	O_SENT_LOG,
 };
 
 static void parse_args(int argc, char **argv)
@@ -306,6 +333,8 @@ static void parse_args(int argc, char **argv)
 	    {"contact-lost", required_argument, NULL, O_CONTACT_LOST},
 	    {"stall", required_argument, NULL, O_STALL},
 	    {"silent-after", required_argument, NULL, O_SILENT_AFTER},
+	    {"adv", required_argument, NULL, O_ADV},
+	    {"sent-log", required_argument, NULL, O_SENT_LOG},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -416,6 +445,21 @@ static void parse_args(int argc, char **argv)
 			opt.silent_after_s =
 			    num("--silent-after", optarg, 0, 1e7);
 			break;
+		case O_ADV:
+			if (strcmp(optarg, "mgmt") == 0)
+				bt_adv = SIMBT_ADV_MGMT;
+			else if (strcmp(optarg, "hci") == 0)
+				bt_adv = SIMBT_ADV_HCI;
+			else
+				die("--adv: mgmt or hci, not '%s'", optarg);
+			break;
+		case O_SENT_LOG:
+			sent_log = fopen(optarg, "w");
+			if (!sent_log)
+				die("--sent-log %s: %s", optarg,
+				    strerror(errno));
+			setvbuf(sent_log, NULL, _IOLBF, 0);
+			break;
 		case 'q':
 			opt.quiet = true;
 			break;
@@ -430,7 +474,7 @@ static void parse_args(int argc, char **argv)
 	if (optind < argc)
 		die("unexpected argument '%s' (see --help)", argv[optind]);
 	if (!opt.listen)
-		die("--listen unix:PATH is required (see --help)");
+		die("--listen unix:PATH or bt:hciN is required (see --help)");
 	if (!opt.rr_path == !opt.model)
 		die("give one source: --rr FILE or --model (see --help)");
 	if (model_opts && !opt.model)
@@ -477,6 +521,29 @@ static void load_recording(void)
 		die("%s: no RR intervals in this file", opt.rr_path);
 }
 
+static void bt_log(const char *msg)
+{
+	logmsg("%s", msg);
+}
+
+static void listen_bt(void)
+{
+	struct simbt_config cfg = {
+	    .dev = bt_dev,
+	    .adv = bt_adv,
+	    .name = "vagus-sim",
+	    .hrs = !opt.no_hrs,
+	    .log = bt_log,
+	};
+	char why[256];
+
+	bt = simbt_open(&cfg, why, sizeof(why));
+	if (!bt)
+		die("--listen %s: %s", opt.listen, why);
+	lfd = simbt_listen_fd(bt);
+	logmsg("listening on %s, ATT channel", simbt_describe(bt));
+}
+
 /*
  * Binds the socket. A stale socket file from a killed run is replaced;
  * one with a live strap behind it, or a file that is not a socket, is
@@ -488,11 +555,16 @@ static void listen_socket(void)
 	struct stat sb;
 	const char *why = NULL;
 
+	if (simbt_parse(opt.listen, &bt_dev) == 0) {
+		listen_bt();
+		return;
+	}
 	if (vg_addr_parse(opt.listen, &listen_addr, &why) < 0)
 		die("--listen %s: %s", opt.listen, why);
 	if (listen_addr.kind != VG_ADDR_UNIX)
-		die("--listen: only unix:PATH can be simulated (a Bluetooth "
-		    "peripheral needs advertising: see e2e/)");
+		die("--listen: a strap is simulated on unix:PATH or on an "
+		    "adapter of this machine, bt:hciN, not at a strap's "
+		    "address");
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, listen_addr.path, strlen(listen_addr.path) + 1);
@@ -528,16 +600,93 @@ static void push(const struct sim_pdu *p)
 	q_len++;
 }
 
-static void close_client(const char *why)
+/*
+ * Over Bluetooth a strap that ends the link gives the central an HCI
+ * reason (@hci_reason; 0 when the client left first): the link goes down
+ * with it at once instead of when the kernel notices the idle link.
+ */
+static void end_link(int fd, uint8_t hci_reason)
+{
+	int rc;
+
+	if (bt && hci_reason) {
+		rc = simbt_drop(bt, fd, hci_reason);
+		if (rc < 0)
+			logmsg("could not end the link with reason 0x%02X "
+			       "(%s); closed the channel",
+			       hci_reason, strerror(-rc));
+		return;
+	}
+	close(fd);
+}
+
+/*
+ * Connections refused over Bluetooth are ended a moment after they came:
+ * a link torn down while the central's kernel still sets it up trips a
+ * use-after-free in Debian's 6.1 kernel (hci_chan_del), on both sides.
+ */
+#define REFUSE_MAX 8
+#define REFUSE_AFTER_MS 500.0
+static int refuse_fd[REFUSE_MAX];
+static double refuse_at[REFUSE_MAX];
+static size_t nrefuse;
+
+static void refuse(int fd, double now)
+{
+	if (!bt || nrefuse == REFUSE_MAX) {
+		end_link(fd, VG_HCI_REMOTE_LOW_RESOURCES);
+		return;
+	}
+	refuse_fd[nrefuse] = fd;
+	refuse_at[nrefuse++] = now + REFUSE_AFTER_MS;
+}
+
+/* Ends the refused links that are due; returns the next due time or -1. */
+static double refuse_due(double now)
+{
+	double next = -1;
+
+	for (size_t i = 0; i < nrefuse;) {
+		if (now >= refuse_at[i]) {
+			end_link(refuse_fd[i], VG_HCI_REMOTE_LOW_RESOURCES);
+			refuse_fd[i] = refuse_fd[--nrefuse];
+			refuse_at[i] = refuse_at[nrefuse];
+			continue;
+		}
+		if (next < 0 || refuse_at[i] < next)
+			next = refuse_at[i];
+		i++;
+	}
+	return next;
+}
+
+static void close_client_reason(const char *why, uint8_t hci_reason)
 {
 	if (cfd < 0)
 		return;
-	close(cfd);
+	end_link(cfd, hci_reason);
 	cfd = -1;
 	q_head = q_len = 0;
 	drop_pending = false;
+	linger_until = -1;
 	vg_atts_reset_link(strap.db);
 	logmsg("link closed: %s", why);
+}
+
+static void close_client(const char *why)
+{
+	close_client_reason(why, 0);
+}
+
+/* A Handle Value Notification of the Heart Rate Measurement. */
+static void log_sent(const struct sim_pdu *p)
+{
+	if (!sent_log || p->len < 3 || p->b[0] != 0x1B ||
+	    (uint16_t)(p->b[1] | p->b[2] << 8) != strap.h_hrm)
+		return;
+	for (uint16_t i = 3; i < p->len; i++)
+		fprintf(sent_log, "%02x", p->b[i]);
+	fputc('\n', sent_log);
 }
 
 /* Sends queued PDUs until the socket is full. */
@@ -553,25 +702,30 @@ static void flush(void)
 			close_client(strerror(errno));
 			return;
 		}
+		log_sent(p);
 		q_head = (q_head + 1) % QUEUE_CAP;
 		q_len--;
 	}
 }
 
-static void on_accept(void)
+static void on_accept(double now)
 {
 	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	char peer[64] = "";
 
 	if (fd < 0)
 		return;
+	if (bt)
+		simbt_peer(fd, peer, sizeof(peer));
 	/*
 	 * A strap takes one central; one held by a phone takes none. The
 	 * caller sees its link closed before any answer.
 	 */
 	if (cfd >= 0 || opt.busy) {
-		close(fd);
+		refuse(fd, now);
 		refused++;
-		logmsg("busy: closed a connection (%s)",
+		logmsg("busy: closed a connection%s%s (%s)",
+		       *peer ? " from " : "", peer,
 		       opt.busy ? "--busy" : "a client is connected");
 		return;
 	}
@@ -579,7 +733,8 @@ static void on_accept(void)
 	connections++;
 	requests = 0;
 	vg_atts_reset_link(strap.db);
-	logmsg("client connected (connection %lu)", connections);
+	logmsg("client connected%s%s (connection %lu)", *peer ? " from " : "",
+	       peer, connections);
 }
 
 static void on_pdu(const uint8_t *pdu, size_t len, double now)
@@ -677,7 +832,14 @@ static void on_signal(int signo)
 
 static void finish(int status)
 {
-	close_client("the simulator stops");
+	refuse_due(HUGE_VAL);
+	/* A strap that stops is one switched off. */
+	close_client_reason("the simulator stops", VG_HCI_REMOTE_POWER_OFF);
+	if (bt) {
+		simbt_close(bt); /* closes lfd too */
+		bt = NULL;
+		lfd = -1;
+	}
 	if (lfd >= 0)
 		close(lfd);
 	if (unlink_on_exit)
@@ -690,6 +852,8 @@ static void finish(int status)
 	       (unsigned long long)strap.beats_skipped, connections, refused);
 	strap_free(&strap);
 	vg_rr_free(&rec);
+	if (sent_log)
+		fclose(sent_log);
 	exit(status);
 }
 
@@ -729,9 +893,10 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		double now = mono_ms();
-		struct pollfd pfd[2];
+		struct pollfd pfd[3];
 		struct timespec ts, *tsp = NULL;
 		nfds_t nfd = 1;
+		int ci = -1, bi = -1;
 
 		if (stop_signal) {
 			logmsg("stopped by signal %d", (int)stop_signal);
@@ -739,13 +904,23 @@ int main(int argc, char **argv)
 		}
 		generate(now);
 		flush();
-		if (drop_pending && q_len == 0) {
+		if (bt && cfd >= 0 && q_len == 0 &&
+		    (drop_pending || (t0 >= 0 && strap_finished(&strap)))) {
+			if (linger_until < 0)
+				linger_until = now + BT_LINGER_MS;
+		} else {
+			linger_until = -1;
+		}
+		bool lingering = linger_until >= 0 && now < linger_until;
+		if (drop_pending && q_len == 0 && !lingering) {
 			logmsg("dropping the link at session second %.0f "
 			       "(--drop-at)",
 			       session_ms(now) / 1000.0);
-			close_client("--drop-at");
+			close_client_reason("--drop-at",
+					    VG_HCI_CONN_PARAMS_REJECTED);
 		}
-		if (t0 >= 0 && strap_finished(&strap) && q_len == 0) {
+		if (t0 >= 0 && strap_finished(&strap) && q_len == 0 &&
+		    !lingering) {
 			logmsg("recording ended at session second %.0f",
 			       session_ms(now) / 1000.0);
 			finish(0);
@@ -754,16 +929,36 @@ int main(int argc, char **argv)
 		pfd[0].fd = lfd;
 		pfd[0].events = POLLIN;
 		if (cfd >= 0) {
-			pfd[1].fd = cfd;
-			pfd[1].events = POLLIN | (q_len ? POLLOUT : 0);
-			nfd = 2;
+			ci = (int)nfd++;
+			pfd[ci].fd = cfd;
+			pfd[ci].events = POLLIN | (q_len ? POLLOUT : 0);
+		}
+		if (bt) {
+			bi = (int)nfd++;
+			pfd[bi].fd = simbt_ctl_fd(bt);
+			pfd[bi].events = POLLIN;
 		}
 		/* Sleep until the next notification is due, if one is. */
 		double due =
 		    t0 >= 0 && !drop_pending ? strap_next_due(&strap) : -1;
 		if (opt.flood && !(cfd >= 0 && strap_listening(&strap)))
 			due = -1;
-		if (due >= 0 && QUEUE_CAP - q_len >= BATCH) {
+		double rdue = refuse_due(now);
+		if (rdue >= 0 && !lingering) {
+			double wait = rdue - now;
+			if (due >= 0 && t0 + due / opt.speed - now < wait)
+				wait = t0 + due / opt.speed - now;
+			if (wait < 0)
+				wait = 0;
+			ts.tv_sec = (time_t)(wait / 1000.0);
+			ts.tv_nsec = (long)(fmod(wait, 1000.0) * 1e6);
+			tsp = &ts;
+		} else if (lingering) {
+			double wait = linger_until - now;
+			ts.tv_sec = (time_t)(wait / 1000.0);
+			ts.tv_nsec = (long)(fmod(wait, 1000.0) * 1e6);
+			tsp = &ts;
+		} else if (due >= 0 && QUEUE_CAP - q_len >= BATCH) {
 			double wait = t0 + due / opt.speed - now;
 			if (wait < 0)
 				wait = 0;
@@ -777,12 +972,17 @@ int main(int argc, char **argv)
 			die("poll: %s", strerror(errno));
 		}
 		now = mono_ms();
+		if (bi >= 0 && (pfd[bi].revents & (POLLIN | POLLERR))) {
+			rc = simbt_process(bt);
+			if (rc < 0)
+				die("the adapter went away: %s", strerror(-rc));
+		}
 		if (pfd[0].revents & POLLIN)
-			on_accept();
-		if (nfd == 2 && cfd == pfd[1].fd) {
-			if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
+			on_accept(now);
+		if (ci >= 0 && cfd == pfd[ci].fd) {
+			if (pfd[ci].revents & (POLLIN | POLLHUP | POLLERR))
 				on_client(now);
-			if (cfd >= 0 && (pfd[1].revents & POLLOUT))
+			if (cfd >= 0 && (pfd[ci].revents & POLLOUT))
 				flush();
 		}
 	}
