@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sys/report_write.h"
+#include "session_journal.h"
 #include "test.h"
 #include "vagus/hrs.h"
 #include "vagus/hrv.h"
@@ -24,157 +25,6 @@
 #include "vagus/report.h"
 #include "vagus/rrfile.h"
 #include "vagus/session.h"
-
-/* A journal under construction. */
-struct jbuf {
-	uint8_t *p;
-	size_t len, cap;
-	uint32_t seq;
-	/* Per whole record: its end offset and the beats it carries. */
-	size_t *ends;
-	size_t *beats;
-	size_t nrec;
-};
-
-static void jb_bytes(struct jbuf *b, const void *p, size_t n)
-{
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-static void jb_init(struct jbuf *b)
-{
-	uint8_t h[VG_JOURNAL_HEADER_LEN];
-
-	memset(b, 0, sizeof(*b));
-	vg_journal_header(h);
-	jb_bytes(b, h, sizeof(h));
-}
-
-static void jb_rec(struct jbuf *b, uint8_t type, int64_t t, const void *p,
-		   size_t n, size_t beats)
-{
-	uint8_t rec[VG_RECORD_MAX];
-	struct vg_record r = {++b->seq, type, t, p, n};
-	int k = vg_record_encode(&r, rec, sizeof(rec));
-
-	if (k < 0)
-		abort();
-	jb_bytes(b, rec, (size_t)k);
-	b->ends = realloc(b->ends, (b->nrec + 1) * sizeof(*b->ends));
-	b->beats = realloc(b->beats, (b->nrec + 1) * sizeof(*b->beats));
-	if (!b->ends || !b->beats)
-		abort();
-	b->ends[b->nrec] = b->len;
-	b->beats[b->nrec] = beats;
-	b->nrec++;
-}
-
-static void jb_text(struct jbuf *b, uint8_t type, int64_t t, const char *s)
-{
-	jb_rec(b, type, t, s, strlen(s), 0);
-}
-
-static void jb_free(struct jbuf *b)
-{
-	free(b->p);
-	free(b->ends);
-	free(b->beats);
-}
-
-#define T0_MS 1796013438000LL /* 2026-11-30T04:37:18Z */
-
-/*
- * A strap's notifications for @rr (1/1024 s, @n values): once a second,
- * the beats completed since the last one (up to @per at most, the rest
- * wait), arriving @delay_ms after the notification tick. Contact OK.
- */
-static void jb_notify(struct jbuf *b, const uint16_t *rr, size_t n,
-		      int64_t start_ms, int per, int delay_ms)
-{
-	struct vg_hrm m;
-	uint8_t val[VG_HRM_VALUE_MAX];
-	double t = 0, tick = 1000;
-	size_t i = 0;
-
-	memset(&m, 0, sizeof(m));
-	m.contact = VG_CONTACT_OK;
-	m.has_rr = true;
-	while (i < n) {
-		m.rr_count = 0;
-		while (i < n && m.rr_count < per &&
-		       t + rr[i] * 1000.0 / 1024 <= tick) {
-			t += rr[i] * 1000.0 / 1024;
-			m.rr[m.rr_count++] = rr[i++];
-		}
-		if (m.rr_count == 0 && i < n &&
-		    t + rr[i] * 1000.0 / 1024 > tick + 3000) {
-			/* A pause longer than 3 s still gets delivered. */
-			t += rr[i] * 1000.0 / 1024;
-			m.rr[m.rr_count++] = rr[i++];
-		}
-		m.hr_bpm = m.rr_count ? (uint16_t)(61440 / m.rr[0]) : 60;
-		int k = vg_hrs_encode_measurement(&m, val, sizeof(val));
-		if (k < 0)
-			abort();
-		jb_rec(b, VG_REC_NOTIFY, start_ms + (int64_t)tick + delay_ms,
-		       val, (size_t)k, m.rr_count);
-		tick += 1000;
-	}
-}
-
-/* RR of a real recording, in 1/1024 s. */
-static uint16_t *load_rr(const char *rel, size_t *n)
-{
-	struct vg_rr_series s = VG_RR_SERIES_INIT;
-	size_t len;
-	char *text = vg_test_slurp(vg_test_data(rel), &len);
-	uint16_t *rr = NULL;
-
-	*n = 0;
-	if (!text)
-		return NULL;
-	if (!CHECK_EQ(vg_rrfile_parse(text, len, &s, NULL), 0))
-		goto out;
-	rr = malloc(s.n * sizeof(*rr));
-	if (!rr)
-		goto out;
-	for (size_t i = 0; i < s.n; i++) {
-		int32_t v = vg_ms_to_rr1024(s.ms[i]);
-		rr[(*n)++] = (uint16_t)(v > 0 ? v : 1);
-	}
-out:
-	vg_rr_free(&s);
-	free(text);
-	return rr;
-}
-
-static const char meta_json[] =
-    "{\"id\":\"20261130-043718\",\"tag\":\"mat\",\"note\":\"after "
-    "work \\u00e9\",\"strap\":\"bt:A0:9E:1A:12:34:56/public\","
-    "\"started_by\":\"command\",\"version\":\"0.1\"}";
-static const char strap_json[] =
-    "{\"model\":\"H10\",\"manufacturer\":\"Polar Electro Oy\","
-    "\"firmware\":\"3.1.1\",\"battery_pct\":80,\"body_location\":"
-    "\"chest\"}";
-
-/* A whole session journal of @rr: metadata, link, beats, a mark, end. */
-static void make_session(struct jbuf *b, const uint16_t *rr, size_t n)
-{
-	jb_init(b);
-	jb_text(b, VG_REC_SESSION, T0_MS, meta_json);
-	jb_text(b, VG_REC_LINK_UP, T0_MS + 1, "A0:9E:1A:12:34:56");
-	jb_text(b, VG_REC_STRAP, T0_MS + 2, strap_json);
-	jb_notify(b, rr, n, T0_MS, 4, 150);
-	jb_text(b, VG_REC_EVENT, T0_MS + 120000, "felt warm");
-	jb_text(b, VG_REC_END, b->len ? T0_MS + 2000000 : 0, "stop");
-}
 
 static void test_replay_real(void)
 {
@@ -414,6 +264,93 @@ static void test_write_session(void)
 	free(rr);
 }
 
+/*
+ * Text equal to @want, numbers compared to 1e-9 relative so that a libm
+ * differing in the last bit does not fail the golden check. Returns the
+ * offset of the first difference, or -1 when equal.
+ */
+static long golden_diff(const char *got, const char *want)
+{
+	const char *g = got, *w = want;
+
+	while (*g && *w) {
+		bool gn = (*g >= '0' && *g <= '9') ||
+			  (*g == '-' && g[1] >= '0' && g[1] <= '9');
+		bool wn = (*w >= '0' && *w <= '9') ||
+			  (*w == '-' && w[1] >= '0' && w[1] <= '9');
+		if (gn && wn) {
+			char *ge, *we;
+			double a = strtod(g, &ge), b = strtod(w, &we);
+			if (fabs(a - b) > 1e-9 * fmax(fabs(a), fabs(b)))
+				return (long)(g - got);
+			g = ge;
+			w = we;
+			continue;
+		}
+		if (*g != *w)
+			return (long)(g - got);
+		g++;
+		w++;
+	}
+	return *g || *w ? (long)(g - got) : -1;
+}
+
+static void check_golden(const char *name, const char *text, size_t len)
+{
+	char path[256];
+	size_t glen;
+
+	snprintf(path, sizeof(path), "tests/golden/%s", name);
+	if (getenv("VAGUS_UPDATE_GOLDEN")) {
+		FILE *f = fopen(path, "w");
+		CHECK(f && fwrite(text, 1, len, f) == len);
+		if (f)
+			fclose(f);
+		printf("wrote %s\n", path);
+		return;
+	}
+	char *want = vg_test_slurp(path, &glen);
+	if (!want)
+		return;
+	long at = golden_diff(text, want);
+	if (!CHECK(at < 0))
+		printf("%s differs at byte %ld: got \"%.60s\"\n", path, at,
+		       text + (at > 20 ? at - 20 : 0));
+	free(want);
+}
+
+/* report.txt and report.json of one fixed real recording. */
+static void test_golden(void)
+{
+	size_t n, len;
+	uint16_t *rr = load_rr("rhenanbartels-hrv/rest_rri.rr.txt", &n);
+	struct jbuf b;
+	struct vg_session s;
+	struct vg_report r;
+	struct vg_json j;
+	char *text;
+
+	if (!rr)
+		return;
+	make_session(&b, rr, n);
+	vg_session_init(&s);
+	CHECK_EQ(vg_session_replay(b.p, b.len, &s), 0);
+	CHECK_EQ(vg_report_build(&s, NULL, &r), 0);
+	if (CHECK_EQ(vg_report_text(&r, &text, &len), 0)) {
+		CHECK_EQ(strlen(text), len);
+		check_golden("session-rest_rri.report.txt", text, len);
+		free(text);
+	}
+	vg_json_init(&j, NULL, 0, 2);
+	if (CHECK_EQ(vg_report_json(&r, &j), 0))
+		check_golden("session-rest_rri.report.json", vg_json_text(&j),
+			     vg_json_len(&j));
+	vg_json_free(&j);
+	vg_session_free(&s);
+	jb_free(&b);
+	free(rr);
+}
+
 int main(void)
 {
 	test_replay_real();
@@ -421,5 +358,6 @@ int main(void)
 	test_report_windows_match();
 	test_truncation();
 	test_write_session();
+	test_golden();
 	return vg_test_done();
 }

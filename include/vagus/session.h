@@ -143,13 +143,18 @@ bool vg_session_is_journal(const uint8_t *buf, size_t len);
 /* Recording length on the beat axis, s (vg_rr_duration_s of the series). */
 double vg_session_duration_s(const struct vg_session *s);
 
+/* Longest member path handed out by vg_session_json_members (with NUL). */
+#define VG_SESSION_KEY_MAX 128
+
 /*
- * Parses the flat members of a JSON object @text (@len bytes): calls
- * @str for each string member and @num for each number member (true,
- * false, null, nested objects and arrays are skipped). A string value is
- * handed over unescaped (UTF-8; "\u0000" becomes U+FFFD); keys longer
- * than 63 bytes are cut. Returns 0 or -EBADMSG for text that is not one JSON
- * object. Exposed for its tests.
+ * Parses the JSON object @text (@len bytes) and calls @str for each
+ * string member and @num for each number member (true and false count
+ * as 1 and 0), nested objects included: their members are named by their
+ * path ("change.hr_bpm.end"). Arrays and null are checked and skipped. A string is
+ * handed over unescaped (UTF-8; "\u0000" and lone surrogates become
+ * U+FFFD); a path longer than VG_SESSION_KEY_MAX - 1 bytes is cut.
+ * Returns 0, -EBADMSG for text that is not one JSON object (nesting
+ * deeper than 16 included), or -ENOMEM. Callbacks may be NULL.
  */
 int vg_session_json_members(const char *text, size_t len,
 			    void (*str)(void *arg, const char *key,

@@ -17,8 +17,10 @@
 #include "vagus/hrv.h"
 #include "vagus/hrv_json.h"
 #include "vagus/json.h"
+#include "vagus/report.h"
 #include "vagus/rr.h"
 #include "vagus/rrfile.h"
+#include "vagus/session.h"
 
 #define CMD "analyze"
 
@@ -26,13 +28,26 @@ struct analyze_args {
 	const char *path;
 	bool json;
 	struct vg_hrv_opts opts;
+	bool window; /* --window T0:T1 given */
+	double t0, t1;
+};
+
+/* What a vagus journal held, beside the beats (input was a journal). */
+struct journal_info {
+	bool on;
+	size_t notifications;
+	size_t bad_notifications;
+	size_t torn_bytes;
+	bool bad_record;
+	bool ended;
 };
 
 static void help(void)
 {
 	printf(
 	    "Usage: vagus analyze [--json] [--no-correct] "
-	    "[--detrend priors|linear|none] FILE\n"
+	    "[--detrend priors|linear|none]\n"
+	    "                     [--window T0:T1] FILE\n"
 	    "\n"
 	    "Analyzes a recorded RR-interval file: artifact correction "
 	    "(Lipponen and\n"
@@ -46,8 +61,9 @@ static void help(void)
 	    "rr\" columns,\n"
 	    "a CSV or TSV with an RR column (rr, rr_ms, RRI, NN, ibi, ...), "
 	    "a list of beat\n"
-	    "times (RHRV .beats), or a Polar .hrm file. \"-\" reads standard "
-	    "input.\n"
+	    "times (RHRV .beats), a Polar .hrm file, or a vagus session "
+	    "journal (the\n"
+	    "beats as the daemon saw them). \"-\" reads standard input.\n"
 	    "\n"
 	    "Options:\n"
 	    "  --json            print one JSON object instead of the "
@@ -60,6 +76,13 @@ static void help(void)
 	    "                    priors, lambda 500, as Kubios; the "
 	    "default), linear,\n"
 	    "                    or none\n"
+	    "  --window T0:T1    analyze only the intervals whose ending beat "
+	    "falls in\n"
+	    "                    [T0, T1) seconds of beat time (the sum of RR "
+	    "from the\n"
+	    "                    start, gaps included): the rule of the "
+	    "session report's\n"
+	    "                    start and end windows\n"
 	    "  -h, --help        show this help\n"
 	    "\n"
 	    "A metric the recording is too short for shows as \"n/a (too "
@@ -72,6 +95,24 @@ static void help(void)
 	    "2 usage error,\n"
 	    "3 internal error (such as out of memory).\n",
 	    VG_ARTIFACT_SUSPECT_PCT);
+}
+
+/* "T0:T1", seconds, 0 <= T0 < T1, both finite. */
+static int parse_window(const char *v, double *t0, double *t1)
+{
+	char *end;
+
+	errno = 0;
+	*t0 = strtod(v, &end);
+	if (end == v || *end != ':' || errno)
+		return -EINVAL;
+	v = end + 1;
+	*t1 = strtod(v, &end);
+	if (end == v || *end || errno)
+		return -EINVAL;
+	if (!isfinite(*t0) || !isfinite(*t1) || *t0 < 0 || *t1 <= *t0)
+		return -EINVAL;
+	return 0;
 }
 
 /* Returns -1 to go on, or an exit status to stop with. */
@@ -100,6 +141,22 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
 			return CLI_EXIT_OK;
 		} else if (!strcmp(s, "--json")) {
 			a->json = true;
+		} else if (!strcmp(s, "--window") ||
+			   !strncmp(s, "--window=", 9)) {
+			if (s[8] == '=')
+				val = s + 9;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return cli_usage_error(
+				    CMD, "--window needs T0:T1 in seconds");
+			if (parse_window(val, &a->t0, &a->t1))
+				return cli_usage_error(
+				    CMD,
+				    "bad window '%s': T0:T1 in seconds, "
+				    "0 <= T0 < T1",
+				    val);
+			a->window = true;
 		} else if (!strcmp(s, "--no-correct")) {
 			a->opts.correct = false;
 		} else if (!strcmp(s, "--detrend") ||
@@ -173,9 +230,22 @@ static void duration(char *buf, size_t cap, double s)
 		snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
 }
 
+static const char *format_name(const struct journal_info *ji,
+			       const struct vg_rrfile_info *in)
+{
+	return ji->on ? "vagus journal" : vg_rrfile_format_name(in->format);
+}
+
+static const char *rr_unit(const struct journal_info *ji,
+			   const struct vg_rrfile_info *in)
+{
+	return ji->on ? "1/1024 s" : in->seconds ? "s" : "ms";
+}
+
 static void print_text(const struct analyze_args *a,
 		       const struct vg_rrfile_info *in,
-		       const struct vg_rr_series *raw,
+		       const struct journal_info *ji,
+		       const struct vg_rr_series *raw, double coverage,
 		       const struct vg_hrv_result *r)
 {
 	const struct vg_artifact_summary *as = &r->artifacts;
@@ -183,13 +253,27 @@ static void print_text(const struct analyze_args *a,
 
 	printf("File         %s\n", cli_file_name(a->path));
 	printf("Format       %s, intervals in %s; %zu read",
-	       vg_rrfile_format_name(in->format), in->seconds ? "s" : "ms",
-	       raw->n);
+	       format_name(ji, in), rr_unit(ji, in), raw->n);
 	if (in->skipped_zero || in->skipped_missing)
 		printf(" (skipped %zu zero, %zu missing)", in->skipped_zero,
 		       in->skipped_missing);
 	printf("\n");
-	if (in->times != VG_RRFILE_TIMES_NONE) {
+	if (ji->on) {
+		printf("Journal      %zu notifications", ji->notifications);
+		if (ji->bad_notifications)
+			printf(", %zu undecodable", ji->bad_notifications);
+		printf("; %s", ji->ended ? "ended" : "not ended");
+		if (ji->torn_bytes)
+			printf("; %zu byte%s %s at the end", ji->torn_bytes,
+			       ji->torn_bytes == 1 ? "" : "s",
+			       ji->bad_record ? "unreadable" : "torn");
+		printf("\n");
+		printf("Times        beat clock of the journal");
+		if (in->gaps)
+			printf("; %zu gap%s, %.1f s not covered", in->gaps,
+			       in->gaps == 1 ? "" : "s", in->gap_ms / 1000);
+		printf("\n");
+	} else if (in->times != VG_RRFILE_TIMES_NONE) {
 		printf("Times        %s times from column %zu, in %s",
 		       times_name(in->times), in->time_column,
 		       time_unit_name(in->time_unit_ms));
@@ -198,9 +282,14 @@ static void print_text(const struct analyze_args *a,
 			       in->gaps == 1 ? "" : "s", in->gap_ms / 1000);
 		printf("\n");
 	}
+	if (a->window)
+		printf("Window       [%g, %g) s: intervals whose ending beat "
+		       "falls in it\n",
+		       a->t0, a->t1);
 	duration(dur, sizeof(dur), r->duration_s);
-	printf("Recording    %zu beats over %s (%.1f s), coverage %.1f %%\n",
-	       r->beats, dur, r->duration_s, 100 * vg_rr_coverage(raw));
+	printf("%s %zu beats over %s (%.1f s), coverage %.1f %%\n",
+	       a->window ? "Analysed    " : "Recording   ", r->beats, dur,
+	       isfinite(r->duration_s) ? r->duration_s : 0.0, 100 * coverage);
 	if (!r->corrected) {
 		printf("Artifacts    not corrected (--no-correct)\n");
 	} else {
@@ -246,7 +335,8 @@ static void print_text(const struct analyze_args *a,
 
 static int print_json(const struct analyze_args *a,
 		      const struct vg_rrfile_info *in,
-		      const struct vg_rr_series *raw,
+		      const struct journal_info *ji,
+		      const struct vg_rr_series *raw, double coverage,
 		      const struct vg_hrv_result *r)
 {
 	struct vg_json j;
@@ -257,17 +347,30 @@ static int print_json(const struct analyze_args *a,
 	vg_json_key_str(&j, "file", a->path);
 
 	vg_json_key_object(&j, "input");
-	vg_json_key_str(&j, "format", vg_rrfile_format_name(in->format));
-	vg_json_key_str(&j, "rr_unit", in->seconds ? "s" : "ms");
+	vg_json_key_str(&j, "format", format_name(ji, in));
+	vg_json_key_str(&j, "rr_unit", rr_unit(ji, in));
 	vg_json_key_uint(&j, "intervals", raw->n);
 	vg_json_key_uint(&j, "skipped_zero", in->skipped_zero);
 	vg_json_key_uint(&j, "skipped_missing", in->skipped_missing);
-	vg_json_key_str(&j, "times", times_name(in->times));
+	vg_json_key_str(&j, "times", ji->on ? "beat" : times_name(in->times));
 	vg_json_key_uint(&j, "gaps", in->gaps);
 	vg_json_key_num(&j, "gap_s", in->gap_ms / 1000);
+	if (ji->on) {
+		vg_json_key_uint(&j, "notifications", ji->notifications);
+		vg_json_key_uint(&j, "bad_notifications",
+				 ji->bad_notifications);
+		vg_json_key_uint(&j, "torn_bytes", ji->torn_bytes);
+		vg_json_key_bool(&j, "ended", ji->ended);
+	}
 	vg_json_end_object(&j);
 
-	vg_hrv_json_members(&j, r, &a->opts, vg_rr_coverage(raw));
+	if (a->window) {
+		vg_json_key_array(&j, "window");
+		vg_json_num(&j, a->t0);
+		vg_json_num(&j, a->t1);
+		vg_json_end_array(&j);
+	}
+	vg_hrv_json_members(&j, r, &a->opts, coverage);
 	vg_json_end_object(&j);
 
 	err = vg_json_error(&j);
@@ -281,13 +384,60 @@ static int print_json(const struct analyze_args *a,
 
 /* ---- the command --------------------------------------------------- */
 
+/*
+ * A vagus journal: the beats the daemon saw, by the report's own replay.
+ * Returns 0 or an exit status; fills @raw, @info (gaps, zeros) and @ji.
+ */
+static int read_journal(const char *name, const char *buf, size_t len,
+			struct vg_rr_series *raw, struct vg_rrfile_info *info,
+			struct journal_info *ji)
+{
+	struct vg_session s;
+	int rc;
+
+	vg_session_init(&s);
+	rc = vg_session_replay((const uint8_t *)buf, len, &s);
+	if (rc == -ENOMEM) {
+		cli_error("%s: out of memory", name);
+		return CLI_EXIT_INTERNAL;
+	}
+	if (rc) {
+		cli_error("%s: %s", name,
+			  rc == -EPROTONOSUPPORT
+			      ? "a vagus journal of a version this program "
+				"cannot read"
+			      : "not a whole vagus journal header");
+		return CLI_EXIT_DATA;
+	}
+	memset(info, 0, sizeof(*info));
+	info->skipped_zero = s.zero_rr;
+	info->gaps = s.ngaps;
+	for (size_t i = 0; i < s.ngaps; i++)
+		info->gap_ms += s.gaps[i].lost_s * 1000;
+	ji->on = true;
+	ji->notifications = s.notifications;
+	ji->bad_notifications = s.bad_notifications;
+	ji->torn_bytes = s.torn_bytes;
+	ji->bad_record = s.stop != 0;
+	ji->ended = s.ended;
+	/* The series moves out of the session. */
+	*raw = s.rr;
+	s.rr = (struct vg_rr_series)VG_RR_SERIES_INIT;
+	vg_session_free(&s);
+	return 0;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	struct analyze_args a;
 	struct vg_rr_series raw = VG_RR_SERIES_INIT;
+	struct vg_rr_series cut = VG_RR_SERIES_INIT;
+	const struct vg_rr_series *used = &raw;
 	struct vg_rrfile_info info;
 	struct vg_rrfile_error perr;
+	struct journal_info ji = {0};
 	struct vg_hrv_result res;
+	double coverage;
 	const char *name;
 	char *buf = NULL;
 	size_t len = 0;
@@ -314,39 +464,65 @@ int cmd_analyze(int argc, char **argv)
 		return CLI_EXIT_DATA;
 	}
 
-	rc = vg_rrfile_parse_info(buf, len, &raw, &info, &perr);
-	free(buf);
-	if (rc == -EBADMSG) {
-		if (perr.line)
-			cli_error("%s:%zu: %s", name, perr.line, perr.msg);
-		else
-			cli_error("%s: %s", name, perr.msg);
-		status = CLI_EXIT_DATA;
-		goto out;
-	}
-	if (rc) {
-		cli_error("%s: %s", name, strerror(-rc));
-		status = CLI_EXIT_INTERNAL;
-		goto out;
+	if (vg_session_is_journal((const uint8_t *)buf, len)) {
+		status = read_journal(name, buf, len, &raw, &info, &ji);
+		free(buf);
+		if (status)
+			goto out;
+	} else {
+		rc = vg_rrfile_parse_info(buf, len, &raw, &info, &perr);
+		free(buf);
+		if (rc == -EBADMSG) {
+			if (perr.line)
+				cli_error("%s:%zu: %s", name, perr.line,
+					  perr.msg);
+			else
+				cli_error("%s: %s", name, perr.msg);
+			status = CLI_EXIT_DATA;
+			goto out;
+		}
+		if (rc) {
+			cli_error("%s: %s", name, strerror(-rc));
+			status = CLI_EXIT_INTERNAL;
+			goto out;
+		}
 	}
 
-	rc = vg_hrv_analyze(&raw, &a.opts, &res);
+	if (a.window) {
+		/* The report's rule and code, so the values agree. */
+		rc = vg_report_cut(&raw, a.t0, a.t1, &cut);
+		if (rc) {
+			cli_error("%s: out of memory", name);
+			status = CLI_EXIT_INTERNAL;
+			goto out;
+		}
+		used = &cut;
+	}
+	rc = vg_hrv_analyze(used, &a.opts, &res);
 	if (rc) {
 		cli_error("%s: analysis failed: %s", name, strerror(-rc));
 		status = CLI_EXIT_INTERNAL;
 		goto out;
 	}
+	if (a.window) {
+		struct vg_report_quality q;
+
+		vg_report_quality(&raw, NULL, a.t0, a.t1, &res, &q);
+		coverage = q.coverage;
+	} else {
+		coverage = vg_rr_coverage(&raw);
+	}
 
 	status = CLI_EXIT_OK;
 	if (a.json) {
-		rc = print_json(&a, &info, &raw, &res);
+		rc = print_json(&a, &info, &ji, &raw, coverage, &res);
 		if (rc) {
 			cli_error("%s: JSON output failed: %s", name,
 				  strerror(-rc));
 			status = CLI_EXIT_INTERNAL;
 		}
 	} else {
-		print_text(&a, &info, &raw, &res);
+		print_text(&a, &info, &ji, &raw, coverage, &res);
 	}
 	/* A full disk or a closed pipe must not pass for success. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -355,6 +531,7 @@ int cmd_analyze(int argc, char **argv)
 			status = CLI_EXIT_DATA;
 	}
 out:
+	vg_rr_free(&cut);
 	vg_rr_free(&raw);
 	return status;
 }

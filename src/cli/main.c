@@ -12,8 +12,12 @@
 
 static const struct cli_cmd commands[] = {
     {"analyze", cmd_analyze,
-     "[--json] [--no-correct] [--detrend priors|linear|none] FILE",
-     "analyze a recorded RR file (no daemon needed)"},
+     "[--json] [--no-correct] [--detrend priors|linear|none] "
+     "[--window T0:T1] FILE",
+     "analyze a recorded RR file or session journal (no daemon needed)"},
+    {"report", cmd_report, "[--json] [ID|last]",
+     "print a session's report (no daemon needed)"},
+    {"list", cmd_list, "[--json]", "list the recorded sessions"},
     {"scan", cmd_scan,
      "[--timeout SECONDS] [--json] [--power-on] [--adapter hciN]",
      "list Bluetooth LE devices nearby, heart-rate straps marked"},

@@ -553,7 +553,7 @@ static void whole_row(struct tbuf *b, const char *label, double v, int prec,
 	char s[32];
 
 	num(s, sizeof(s), v, prec, false);
-	tb(b, "  %-22s %10s %s\n", label, s, unit);
+	tb(b, "  %-22s %10s%s%s\n", label, s, *unit ? " " : "", unit);
 }
 
 int vg_report_text(const struct vg_report *r, char **text, size_t *len)
@@ -596,8 +596,8 @@ int vg_report_text(const struct vg_report *r, char **text, size_t *len)
 		}
 		tb(&b, "\n");
 	} else {
-		tb(&b, "Ended        not recorded (the session was recovered "
-		       "from its journal)\n");
+		tb(&b, "Ended        not in the journal (still running, or "
+		       "recovered after a crash)\n");
 	}
 	if (nonempty(s->meta.strap) || s->strap.present) {
 		tb(&b, "Strap        ");

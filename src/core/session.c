@@ -365,6 +365,86 @@ static int skip_value(struct jr *r, int depth)
 	}
 }
 
+struct members {
+	void (*str)(void *arg, const char *key, const char *val);
+	void (*num)(void *arg, const char *key, double val);
+	void *arg;
+	char path[VG_SESSION_KEY_MAX];
+	/* Large enough for the longest record payload. */
+	char val[VG_SESSION_NOTE_MAX];
+};
+
+static_assert(VG_SESSION_NOTE_MAX > VG_RECORD_PAYLOAD_MAX,
+	      "a string member of a record always fits");
+
+/* The object at r->p; its members' names go after path[0..plen). */
+static int members(struct jr *r, struct members *m, size_t plen, int depth)
+{
+	if (depth > JSON_DEPTH_MAX || r->p >= r->end || *r->p != '{')
+		return -EBADMSG;
+	r->p++;
+	skip_ws(r);
+	if (r->p < r->end && *r->p == '}') {
+		r->p++;
+		return 0;
+	}
+	for (;;) {
+		size_t klen = plen;
+
+		skip_ws(r);
+		if (plen) {
+			if (plen + 1 < sizeof(m->path))
+				m->path[klen++] = '.';
+		}
+		if (read_string(r, m->path + klen, sizeof(m->path) - klen))
+			return -EBADMSG;
+		klen += strlen(m->path + klen);
+		skip_ws(r);
+		if (r->p >= r->end || *r->p != ':')
+			return -EBADMSG;
+		r->p++;
+		skip_ws(r);
+		if (r->p >= r->end)
+			return -EBADMSG;
+		if (*r->p == '"') {
+			if (read_string(r, m->val, sizeof(m->val)))
+				return -EBADMSG;
+			if (m->str)
+				m->str(m->arg, m->path, m->val);
+		} else if (*r->p == '-' || is_digit(*r->p)) {
+			double v;
+
+			if (read_number(r, &v))
+				return -EBADMSG;
+			if (m->num)
+				m->num(m->arg, m->path, v);
+		} else if (*r->p == '{') {
+			if (members(r, m, klen, depth + 1))
+				return -EBADMSG;
+		} else if (*r->p == 't' || *r->p == 'f') {
+			bool t = *r->p == 't';
+
+			if (literal(r, t ? "true" : "false"))
+				return -EBADMSG;
+			if (m->num)
+				m->num(m->arg, m->path, t ? 1 : 0);
+		} else if (skip_value(r, depth + 1)) {
+			return -EBADMSG;
+		}
+		m->path[plen] = '\0';
+		skip_ws(r);
+		if (r->p >= r->end)
+			return -EBADMSG;
+		if (*r->p == '}') {
+			r->p++;
+			return 0;
+		}
+		if (*r->p != ',')
+			return -EBADMSG;
+		r->p++;
+	}
+}
+
 int vg_session_json_members(const char *text, size_t len,
 			    void (*str)(void *arg, const char *key,
 					const char *val),
@@ -372,59 +452,20 @@ int vg_session_json_members(const char *text, size_t len,
 			    void *arg)
 {
 	struct jr r = {text, text + len};
-	char key[64];
-	/* Large enough for the longest record payload. */
-	static_assert(VG_SESSION_NOTE_MAX > VG_RECORD_PAYLOAD_MAX,
-		      "a string member always fits");
-	char val[VG_SESSION_NOTE_MAX];
+	struct members *m = malloc(sizeof(*m));
+	int err;
 
+	if (!m)
+		return -ENOMEM;
+	m->str = str;
+	m->num = num;
+	m->arg = arg;
+	m->path[0] = '\0';
 	skip_ws(&r);
-	if (r.p >= r.end || *r.p != '{')
-		return -EBADMSG;
-	r.p++;
-	skip_ws(&r);
-	if (r.p < r.end && *r.p == '}') {
-		r.p++;
-		goto tail;
-	}
-	for (;;) {
-		skip_ws(&r);
-		if (read_string(&r, key, sizeof(key)))
-			return -EBADMSG;
-		skip_ws(&r);
-		if (r.p >= r.end || *r.p != ':')
-			return -EBADMSG;
-		r.p++;
-		skip_ws(&r);
-		if (r.p >= r.end)
-			return -EBADMSG;
-		if (*r.p == '"') {
-			if (read_string(&r, val, sizeof(val)))
-				return -EBADMSG;
-			if (str)
-				str(arg, key, val);
-		} else if (*r.p == '-' || is_digit(*r.p)) {
-			double v;
-
-			if (read_number(&r, &v))
-				return -EBADMSG;
-			if (num)
-				num(arg, key, v);
-		} else if (skip_value(&r, 1)) {
-			return -EBADMSG;
-		}
-		skip_ws(&r);
-		if (r.p >= r.end)
-			return -EBADMSG;
-		if (*r.p == '}') {
-			r.p++;
-			break;
-		}
-		if (*r.p != ',')
-			return -EBADMSG;
-		r.p++;
-	}
-tail:
+	err = members(&r, m, 0, 1);
+	free(m);
+	if (err)
+		return err;
 	skip_ws(&r);
 	return r.p == r.end ? 0 : -EBADMSG;
 }
@@ -695,9 +736,12 @@ int vg_session_replay(const uint8_t *buf, size_t len, struct vg_session *s)
 		case VG_REC_SESSION:
 			if (s->meta.present)
 				break; /* the first one describes the session */
-			if (vg_session_json_members((const char *)r.payload,
-						    r.len, meta_str, NULL,
-						    &s->meta)) {
+			err = vg_session_json_members((const char *)r.payload,
+						      r.len, meta_str, NULL,
+						      &s->meta);
+			if (err == -ENOMEM)
+				goto fail;
+			if (err) {
 				s->bad_meta++;
 				memset(&s->meta, 0, sizeof(s->meta));
 			} else {
@@ -707,9 +751,12 @@ int vg_session_replay(const uint8_t *buf, size_t len, struct vg_session *s)
 		case VG_REC_STRAP: {
 			struct vg_session_strap st = s->strap;
 
-			if (vg_session_json_members((const char *)r.payload,
-						    r.len, strap_str, strap_num,
-						    &st)) {
+			err = vg_session_json_members((const char *)r.payload,
+						      r.len, strap_str,
+						      strap_num, &st);
+			if (err == -ENOMEM)
+				goto fail;
+			if (err) {
 				s->bad_meta++;
 			} else {
 				st.present = true;

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `vagus report`, `vagus list` and `vagus analyze` on journals, run as a
+ * user would run them (fork and exec of $VAGUS_BUILD/vagus) on a state
+ * directory made here:
+ *
+ *  - the report's start and end window values equal `vagus analyze
+ *    --window T0:T1 --json` on the same journal, member by member;
+ *  - `report` prints the stored report.txt / report.json, the latest
+ *    session for "last", and a session without a report from its
+ *    journal; `list` shows every session;
+ *  - missing state directory, unknown and malformed IDs: the documented
+ *    exit status and a message, never a signal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "session_journal.h"
+#include "sys/report_write.h"
+#include "test.h"
+#include "vagus/session.h"
+
+static char vagus_bin[4096];
+static char tmpdir[64];
+static char state[128];
+
+struct run {
+	int status;
+	char out[262144];
+	char err[8192];
+};
+
+static struct run run_buf;
+
+static void slurp_fd(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	lseek(fd, 0, SEEK_SET);
+	while (n + 1 < cap && (r = read(fd, buf + n, cap - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+}
+
+/* Runs vagus with @args (NULL-terminated); kills it after 60 s. */
+static struct run *run_vagus(const char *const *args)
+{
+	struct run *r = &run_buf;
+	char *argv[32];
+	char outp[128], errp[128];
+	int ofd, efd, n = 0;
+	pid_t pid;
+
+	argv[n++] = vagus_bin;
+	while (*args && n < 31)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	r->status = -1;
+	r->out[0] = r->err[0] = '\0';
+	snprintf(outp, sizeof(outp), "%s/stdout", tmpdir);
+	snprintf(errp, sizeof(errp), "%s/stderr", tmpdir);
+	ofd = open(outp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	efd = open(errp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (ofd < 0 || efd < 0) {
+		CHECK(!"cannot create output files");
+		goto out;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		CHECK(!"fork failed");
+		goto out;
+	}
+	if (pid == 0) {
+		int ifd = open("/dev/null", O_RDONLY);
+		if (ifd < 0 || dup2(ifd, 0) < 0 || dup2(ofd, 1) < 0 ||
+		    dup2(efd, 2) < 0)
+			_exit(127);
+		execv(vagus_bin, argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 6000; i++) {
+		pid_t w = waitpid(pid, &r->status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			r->status = -1;
+			break;
+		}
+		if (i == 5999) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &r->status, 0);
+			CHECK(!"vagus took over 60 s");
+		}
+		usleep(10000);
+	}
+	slurp_fd(ofd, r->out, sizeof(r->out));
+	slurp_fd(efd, r->err, sizeof(r->err));
+out:
+	if (ofd >= 0)
+		close(ofd);
+	if (efd >= 0)
+		close(efd);
+	return r;
+}
+
+static bool exited_with(const struct run *r, int code)
+{
+	bool ok = r->status != -1 && WIFEXITED(r->status) &&
+		  WEXITSTATUS(r->status) == code;
+
+	if (!ok)
+		printf("status %d (want exit %d), stderr: %s\n", r->status,
+		       code, r->err);
+	return ok;
+}
+
+/* ---- flattened JSON, for member-by-member comparison --------------- */
+
+struct member {
+	char key[VG_SESSION_KEY_MAX];
+	char val[64]; /* string, or the number printed with %.17g */
+};
+
+struct flat {
+	struct member m[256];
+	size_t n;
+	const char *prefix; /* keep only members under this, prefix cut */
+};
+
+static void flat_add(struct flat *f, const char *key, const char *val)
+{
+	size_t pl = strlen(f->prefix);
+
+	if (strncmp(key, f->prefix, pl) || f->n == 256)
+		return;
+	snprintf(f->m[f->n].key, sizeof(f->m[f->n].key), "%s", key + pl);
+	snprintf(f->m[f->n].val, sizeof(f->m[f->n].val), "%s", val);
+	f->n++;
+}
+
+static void flat_str(void *arg, const char *key, const char *val)
+{
+	flat_add(arg, key, val);
+}
+
+static void flat_num(void *arg, const char *key, double v)
+{
+	char s[64];
+
+	snprintf(s, sizeof(s), "%.17g", v);
+	flat_add(arg, key, s);
+}
+
+static bool flatten(const char *text, const char *prefix, struct flat *f)
+{
+	f->n = 0;
+	f->prefix = prefix;
+	return vg_session_json_members(text, strlen(text), flat_str, flat_num,
+				       f) == 0;
+}
+
+static const char *flat_get(const struct flat *f, const char *key)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->m[i].key, key))
+			return f->m[i].val;
+	return NULL;
+}
+
+/* ---- the state directory ------------------------------------------- */
+
+#define ID_DONE "20261130-043718"
+#define ID_OPEN "20261130-043718-2"
+
+static uint16_t *rr;
+static size_t nrr;
+static char report_json[65536];
+
+static int session_dir(const char *id)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/sessions/%s", state, id);
+	if (mkdir(path, 0700))
+		return -1;
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void put_file(int dfd, const char *name, const void *p, size_t n)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	CHECK(fd >= 0 && write(fd, p, n) == (ssize_t)n);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Two sessions: ID_DONE ended with its report written (as the daemon
+ * does), ID_OPEN started in the same second, cut mid-record (a crash),
+ * no report.
+ */
+static bool make_state(void)
+{
+	struct jbuf b;
+	char errbuf[128], path[256];
+	size_t len;
+	int dfd;
+
+	snprintf(state, sizeof(state), "%s/state", tmpdir);
+	snprintf(path, sizeof(path), "%s/sessions", state);
+	if (!CHECK(mkdir(state, 0700) == 0 && mkdir(path, 0700) == 0))
+		return false;
+
+	make_session_id(&b, rr, nrr, ID_DONE, "mat");
+	dfd = session_dir(ID_DONE);
+	if (!CHECK(dfd >= 0))
+		return false;
+	put_file(dfd, "journal", b.p, b.len);
+	CHECK_EQ(vg_report_write_session(dfd, NULL, errbuf, sizeof(errbuf)), 0);
+	close(dfd);
+	jb_free(&b);
+	snprintf(path, sizeof(path), "%s/sessions/%s/report.json", state,
+		 ID_DONE);
+	char *j = vg_test_slurp(path, &len);
+	if (!j)
+		return false;
+	snprintf(report_json, sizeof(report_json), "%s", j);
+	free(j);
+
+	make_session_id(&b, rr, nrr / 2, ID_OPEN, "control");
+	dfd = session_dir(ID_OPEN);
+	if (!CHECK(dfd >= 0))
+		return false;
+	/*
+	 * A crash: the last notification torn 5 bytes in, no end record
+	 * (records end ..., last notification, end).
+	 */
+	put_file(dfd, "journal", b.p, b.ends[b.nrec - 3] + 5);
+	close(dfd);
+	jb_free(&b);
+	return true;
+}
+
+/* ---- tests --------------------------------------------------------- */
+
+/*
+ * The report's window values are what `vagus analyze --window` gives on
+ * the same journal: every member of the report's "start" and "end"
+ * objects, numbers to the last digit.
+ */
+static void test_windows_equal_analyze(void)
+{
+	static struct flat rep, ana;
+	char journal[256], win[64];
+	const char *which[2] = {"start", "end"};
+
+	snprintf(journal, sizeof(journal), "%s/sessions/%s/journal", state,
+		 ID_DONE);
+	for (int w = 0; w < 2; w++) {
+		const char *key = which[w];
+		char prefix[64];
+		double t0, t1;
+
+		/* The bounds, by the rule: the reader skips arrays. */
+		if (!CHECK(flatten(report_json, "", &rep)))
+			return;
+		const char *ws = flat_get(&rep, "windows.window_s");
+		const char *settle = flat_get(&rep, "windows.settle_s");
+		const char *dur = flat_get(&rep, "duration_s");
+		if (!CHECK(ws && settle && dur))
+			return;
+		if (w == 0) {
+			t0 = strtod(settle, NULL);
+			t1 = t0 + strtod(ws, NULL);
+		} else {
+			t1 = floor(strtod(dur, NULL));
+			t0 = t1 - strtod(ws, NULL);
+		}
+		CHECK(strtod(ws, NULL) == 300);
+		snprintf(win, sizeof(win), "%.17g:%.17g", t0, t1);
+		const char *args[] = {"analyze", "--json", "--window",
+				      win,	 journal,  NULL};
+		struct run *r = run_vagus(args);
+		if (!CHECK(exited_with(r, 0)))
+			return;
+		snprintf(prefix, sizeof(prefix), "%s.", key);
+		CHECK(flatten(report_json, prefix, &rep));
+		CHECK(flatten(r->out, "", &ana));
+		CHECK(rep.n >= 25);
+		size_t same = 0;
+		for (size_t i = 0; i < rep.n; i++) {
+			const char *v = flat_get(&ana, rep.m[i].key);
+			if (v && !strcmp(v, rep.m[i].val))
+				same++;
+			else
+				printf("%s %s: report %s, analyze %s\n", key,
+				       rep.m[i].key, rep.m[i].val,
+				       v ? v : "(missing)");
+		}
+		CHECK_EQ(same, rep.n);
+		/* And the change is made of exactly these values. */
+		CHECK(flatten(report_json, "change.", &rep));
+		snprintf(prefix, sizeof(prefix), "ln_rmssd.%s", key);
+		CHECK(!strcmp(flat_get(&rep, prefix),
+			      flat_get(&ana, "time.ln_rmssd")));
+		snprintf(prefix, sizeof(prefix), "hr_bpm.%s", key);
+		CHECK(!strcmp(flat_get(&rep, prefix),
+			      flat_get(&ana, "time.mean_hr_bpm")));
+		snprintf(prefix, sizeof(prefix), "hf_ms2.%s", key);
+		CHECK(!strcmp(flat_get(&rep, prefix),
+			      flat_get(&ana, "freq.hf_ms2")));
+		CHECK(flatten(r->out, "input.", &ana));
+		CHECK(!strcmp(flat_get(&ana, "format"), "vagus journal"));
+	}
+}
+
+static void test_report(void)
+{
+	char path[256];
+	size_t len;
+	struct run *r;
+
+	/* The stored text, byte for byte. */
+	snprintf(path, sizeof(path), "%s/sessions/%s/report.txt", state,
+		 ID_DONE);
+	char *txt = vg_test_slurp(path, &len);
+	const char *a1[] = {"--state-dir", state, "report", ID_DONE, NULL};
+	r = run_vagus(a1);
+	CHECK(exited_with(r, 0));
+	CHECK(txt && !strcmp(r->out, txt));
+	free(txt);
+
+	const char *a2[] = {"--state-dir", state,   "report",
+			    "--json",	   ID_DONE, NULL};
+	r = run_vagus(a2);
+	CHECK(exited_with(r, 0));
+	CHECK(!strcmp(r->out, report_json));
+
+	/* "last" and no ID: the unfinished one, from its journal. */
+	const char *a3[] = {"--state-dir", state, "report", NULL};
+	r = run_vagus(a3);
+	CHECK(exited_with(r, 0));
+	CHECK(strstr(r->out, "vagus session " ID_OPEN "\n") != NULL);
+	CHECK(strstr(r->out, "Ended        not in the journal") != NULL);
+	CHECK(strstr(r->err, "no report yet") != NULL);
+	const char *a4[] = {"--state-dir", state,  "report",
+			    "--json",	   "last", NULL};
+	r = run_vagus(a4);
+	CHECK(exited_with(r, 0));
+	static struct flat f;
+	CHECK(flatten(r->out, "", &f));
+	CHECK(flat_get(&f, "id") && !strcmp(flat_get(&f, "id"), ID_OPEN));
+	CHECK(flat_get(&f, "tag") && !strcmp(flat_get(&f, "tag"), "control"));
+	CHECK(flat_get(&f, "ended") && !strcmp(flat_get(&f, "ended"), "0"));
+	CHECK(flat_get(&f, "quality.journal.torn_bytes") &&
+	      !strcmp(flat_get(&f, "quality.journal.torn_bytes"), "5"));
+	/* Every beat of every whole notification record is there. */
+	size_t want = 0;
+	struct jbuf b;
+	make_session_id(&b, rr, nrr / 2, ID_OPEN, "control");
+	for (size_t k = 0; k + 2 < b.nrec; k++)
+		want += b.beats[k];
+	jb_free(&b);
+	char beats[32];
+	snprintf(beats, sizeof(beats), "%zu", want);
+	CHECK(flat_get(&f, "beats") && !strcmp(flat_get(&f, "beats"), beats));
+
+	/* Unknown, malformed, missing. */
+	const char *a5[] = {"--state-dir", state, "report", "20991231-000000",
+			    NULL};
+	r = run_vagus(a5);
+	CHECK(exited_with(r, 1));
+	CHECK(strstr(r->err, "no session 20991231-000000") != NULL);
+	const char *a6[] = {"--state-dir", state, "report", "../state", NULL};
+	r = run_vagus(a6);
+	CHECK(exited_with(r, 2));
+	CHECK(strstr(r->err, "not a session ID") != NULL);
+	const char *a7[] = {"--state-dir", "/nonexistent/vagus", "report",
+			    NULL};
+	r = run_vagus(a7);
+	CHECK(exited_with(r, 1));
+	CHECK(strstr(r->err, "no sessions yet") != NULL);
+	const char *a8[] = {"--state-dir", state, "report", "a", "b", NULL};
+	r = run_vagus(a8);
+	CHECK(exited_with(r, 2));
+}
+
+static void test_list(void)
+{
+	struct run *r;
+
+	const char *a1[] = {"--state-dir", state, "list", NULL};
+	r = run_vagus(a1);
+	CHECK(exited_with(r, 0));
+	const char *done = strstr(r->out, ID_DONE " ");
+	const char *open_ = strstr(r->out, ID_OPEN " ");
+	CHECK(done && open_ && done < open_);
+	CHECK(strstr(r->out, "mat") && strstr(r->out, "control"));
+	CHECK(strstr(r->out, "ended") != NULL);
+	CHECK(strstr(r->out, "running/unfinished") != NULL);
+
+	const char *a2[] = {"--state-dir", state, "list", "--json", NULL};
+	r = run_vagus(a2);
+	CHECK(exited_with(r, 0));
+	CHECK(r->out[0] == '[');
+	CHECK(strstr(r->out, "\"id\": \"" ID_OPEN "\"") != NULL);
+
+	const char *a3[] = {"--state-dir", "/nonexistent/vagus", "list", NULL};
+	r = run_vagus(a3);
+	CHECK(exited_with(r, 1));
+	const char *a4[] = {"--state-dir", state, "list", "x", NULL};
+	r = run_vagus(a4);
+	CHECK(exited_with(r, 2));
+}
+
+static void rm_rf(const char *path)
+{
+	char cmd[512];
+
+	/* Our own mkdtemp folder only. */
+	if (strncmp(path, "/tmp/vagus-clirep-", 18))
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	if (system(cmd) != 0)
+		printf("could not remove %s\n", path);
+}
+
+int main(void)
+{
+	const char *build = getenv("VAGUS_BUILD");
+
+	if (!build || !*build)
+		build = "build";
+	snprintf(vagus_bin, sizeof(vagus_bin), "%s/vagus", build);
+	if (!CHECK(access(vagus_bin, X_OK) == 0)) {
+		fprintf(stderr, "need %s: run make first\n", vagus_bin);
+		return vg_test_done();
+	}
+	rr = load_rr("rhenanbartels-hrv/rest_rri.rr.txt", &nrr);
+	if (!rr)
+		return vg_test_done();
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vagus-clirep-XXXXXX");
+	if (!CHECK(mkdtemp(tmpdir)))
+		return vg_test_done();
+	if (make_state()) {
+		test_windows_equal_analyze();
+		test_report();
+		test_list();
+	}
+	if (!getenv("VAGUS_KEEP"))
+		rm_rf(tmpdir);
+	else
+		printf("kept %s\n", tmpdir);
+	free(rr);
+	return vg_test_done();
+}
