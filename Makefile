@@ -9,6 +9,7 @@
 #   make e2e        vagusd, vagus and vagus-sim over the real kernel Bluetooth
 #                   stack in QEMU (tests/e2e/run; root, downloads a kernel)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make demo       a session on the simulated strap, ending in its report
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -60,7 +61,7 @@ NEED_BT := $(shell grep -l 'bluetooth/' $(SYS_SRC) $(DAEMON_SRC) $(SIM_SRC) /dev
 LDLIBS := $(LDLIBS_BASE) $(if $(NEED_BT),$(BT_LIBS)) $(LDLIBS)
 
 .PHONY: e2e all check run-tests test-bin asan valgrind fuzz fuzz-build bench format \
-	format-check purity install uninstall clean
+	format-check purity install uninstall clean demo
 .DEFAULT_GOAL := all
 # Keep objects of test and fuzz binaries between runs.
 .SECONDARY:
@@ -157,6 +158,11 @@ bench: all
 # about a minute per scenario under TCG. Not part of check yet.
 e2e: all
 	tests/e2e/run
+
+# A whole session on the simulated strap, ending in its report
+# (tools/demo/run installs what a fresh Debian 12 lacks, then builds).
+demo:
+	tools/demo/run
 
 FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h include/vagus/*.h tests/*.c \
 	tests/*.h tests/fuzz/*.c tools/*/*.c tools/*/*.h)

@@ -76,7 +76,7 @@ check "the sysusers file creates the group vagus" \
 	grep -q '^g vagus ' "$d/usr/local/lib/sysusers.d/vagus.conf"
 # Nothing else, nothing writable by others, nothing setuid.
 n=$(find "$d" -type f | wc -l)
-want=$(($(echo $mans | wc -w) + 6)) # + 3 programs, unit, sysusers, config
+want=$(($(echo "$mans" | wc -w) + 6)) # + 3 programs, unit, sysusers, config
 [ -d src/daemon ] || want=$((want - 1))
 [ "$n" -eq "$want" ]
 ok $? "$want files installed, found $n"
