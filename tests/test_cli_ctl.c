@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "sys/ctlsrv.h"
@@ -30,6 +31,7 @@
 static char tmpdir[64], sock_path[100], vagus_bin[512];
 static struct vg_loop *loop;
 static struct vg_ctlsrv *srv;
+static uid_t spawn_uid; /* run vagus as this user, when not 0 */
 
 /* What the handler saw last, and how it is told to answer. */
 static struct vg_ctl_req last_req;
@@ -115,6 +117,10 @@ static pid_t spawn(char *const args[], const char *out, const char *err,
 			setsid();
 			dup2(tty_fd, 0);
 		}
+		if (spawn_uid &&
+		    (setgroups(0, NULL) < 0 || setgid(spawn_uid) < 0 ||
+		     setuid(spawn_uid) < 0))
+			_exit(125);
 		setenv("LANG", "C.UTF-8", 1);
 		setenv("TERM", "xterm", 1);
 		execv(argv[0], argv);
@@ -282,6 +288,35 @@ static void test_commands(void)
 	unlink(sock_path);
 }
 
+/* As another user (needs root): the file's mode, then the daemon's own
+ * credentials check when the file is opened wide. */
+static void test_other_user(void)
+{
+	char out[1024], err[1024], want[256];
+
+	if (geteuid() != 0) {
+		printf("other users: skipped (not root)\n");
+		return;
+	}
+	start_server();
+	answer = ANSWER_OK;
+	answer_json = "{}";
+	CHECK(chmod(tmpdir, 0755) == 0);
+	spawn_uid = 65534;
+	CHECK_EQ(run(out, sizeof(out), err, sizeof(err), "status", NULL), 4);
+	snprintf(want, sizeof(want),
+		 "vagus: status: may not connect to %s: permission denied",
+		 sock_path);
+	CHECK(!strncmp(err, want, strlen(want)));
+	CHECK(chmod(sock_path, 0666) == 0);
+	CHECK_EQ(run(out, sizeof(out), err, sizeof(err), "status", NULL), 5);
+	CHECK(!strcmp(err, "vagus: status: vagusd refused the request: this "
+			   "user may not control vagusd\n"));
+	spawn_uid = 0;
+	CHECK(chmod(tmpdir, 0700) == 0);
+	stop_server();
+}
+
 static void broadcast_beats(int from, int n, const char *strap)
 {
 	char json[256];
@@ -447,6 +482,7 @@ int main(void)
 	test_commands();
 	test_watch_lines();
 	test_watch_tty();
+	test_other_user();
 	vg_loop_free(loop);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);

@@ -102,6 +102,7 @@ struct cli_conn {
 	char *buf;
 	size_t len, start, cap;
 	bool eof;
+	int send_errno; /* the request could not be sent (read on) */
 };
 
 /*

@@ -106,9 +106,11 @@ int cli_ctl_send(struct cli_conn *c, enum vg_ctl_verb verb,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			cli_error("%s: vagusd went away (%s)", c->cmd,
-				  strerror(errno));
-			return CLI_EXIT_NODAEMON;
+			/* vagusd may have refused us (busy, denied) and
+			 * closed before we spoke: its reason is still there
+			 * to read, so the reply says what happened. */
+			c->send_errno = errno;
+			return CLI_EXIT_OK;
 		}
 		off += (size_t)w;
 	}
@@ -184,6 +186,11 @@ int cli_ctl_reply(struct cli_conn *c, struct vg_jv *json)
 	size_t len;
 	int r = cli_ctl_line(c, CLI_REPLY_TIMEOUT_MS, &line, &len);
 
+	if (r == 0 && c->send_errno) {
+		cli_error("%s: vagusd went away (%s)", c->cmd,
+			  strerror(c->send_errno));
+		return CLI_EXIT_NODAEMON;
+	}
 	if (r == 0) {
 		cli_error("%s: vagusd closed the connection without answering",
 			  c->cmd);
