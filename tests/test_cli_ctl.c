@@ -190,21 +190,48 @@ static void test_commands(void)
 
 	start_server();
 	answer = ANSWER_OK;
+	/* vagusd's status, as src/daemon/ctl.c documents it. */
 	answer_json =
-	    "{\"state\":\"recording\",\"straps\":[{\"strap\":"
-	    "\"unix:/tmp/s\",\"link\":\"up\",\"battery_pct\":80}],"
-	    "\"session\":{\"id\":\"20261130-101010\",\"tag\":\"mat\"},"
-	    "\"clients\":1}";
+	    "{\"version\":\"0.1\",\"state_dir\":\"/var/lib/vagus\","
+	    "\"straps\":[{\"strap\":\"unix:/tmp/s\",\"state\":\"streaming\","
+	    "\"addr\":\"unix:/tmp/s\",\"model\":\"H10\",\"manufacturer\":"
+	    "\"Polar Electro Oy\",\"battery_pct\":80,\"contact\":true,"
+	    "\"hr_bpm\":61.25,\"rmssd_ms\":42.5,\"beats\":1234,"
+	    "\"malformed\":2,\"session\":{\"id\":\"20261130-101010\","
+	    "\"started_by\":\"command\",\"elapsed_s\":754.2,\"beats\":800,"
+	    "\"link_drops\":1,\"marks\":0}},{\"strap\":\"bt:AA:BB:CC:DD:"
+	    "EE:FF/public\",\"state\":\"searching\",\"addr\":null,"
+	    "\"model\":null,\"manufacturer\":null,\"battery_pct\":null,"
+	    "\"contact\":null,\"hr_bpm\":null,\"rmssd_ms\":null,\"beats\":0,"
+	    "\"malformed\":0,\"session\":null}]}";
 	CHECK_EQ(run(out, sizeof(out), err, sizeof(err), "status", NULL), 0);
 	CHECK_EQ(last_req.verb, VG_CTL_STATUS);
-	CHECK(strstr(out, "state: recording\n") != NULL);
-	CHECK(strstr(out, "    battery pct: 80\n") != NULL);
-	CHECK(strstr(out, "session:\n  id: 20261130-101010\n") != NULL);
+	if (!CHECK(!strcmp(
+		out,
+		"vagusd 0.1, sessions in /var/lib/vagus\n"
+		"unix:/tmp/s  streaming\n"
+		"  H10 (Polar Electro Oy)\n"
+		"  battery 80 %, contact yes\n"
+		"  HR 61.2 bpm, RMSSD 42.5 ms, 1234 beats (2 malformed "
+		"notifications)\n"
+		"  session 20261130-101010 (started by command), 0:12:34, 800 "
+		"beats, 1 link drop, 0 marks\n"
+		"bt:AA:BB:CC:DD:EE:FF/public  searching\n"
+		"  battery unknown, contact n/a\n"
+		"  HR --, RMSSD --, 0 beats\n"
+		"  no session running\n")))
+		fprintf(stderr, "%s", out);
 	CHECK_EQ(strlen(err), 0);
 	CHECK_EQ(
 	    run(out, sizeof(out), err, sizeof(err), "status", "--json", NULL),
 	    0);
 	CHECK(!strncmp(out, answer_json, strlen(answer_json)));
+	/* Another shape: printed member by member. */
+	answer_json = "{\"state\":\"idle\",\"session\":{\"id\":\"x\"},"
+		      "\"list\":[1,2],\"objs\":[{\"a_b\":true}]}";
+	CHECK_EQ(run(out, sizeof(out), err, sizeof(err), "status", NULL), 0);
+	CHECK(!strcmp(out, "state: idle\nsession:\n  id: x\nlist: 1, 2\n"
+			   "objs:\n  -\n    a b: yes\n"));
 
 	answer_json = "{\"id\":\"20261130-101010\",\"tag\":\"mat\"}";
 	CHECK_EQ(run(out, sizeof(out), err, sizeof(err), "start", "--tag",
@@ -418,6 +445,12 @@ static void test_watch_tty(void)
 	size_t len = 0;
 	for (int k = 0; k < 6; k++) {
 		broadcast_beats(k, 1, "unix:/tmp/a");
+		if (k == 3)
+			vg_ctlsrv_broadcast_event(
+			    srv, "unix:/tmp/a",
+			    "{\"type\":\"mark\",\"strap\":\"unix:/tmp/a\","
+			    "\"id\":\"20261130-101010\",\"text\":\"deep "
+			    "breath\"}");
 		/* A 2 s breath at 30/min: 250 ms sees the bar move. */
 		for (int i = 0; i < 50; i++) {
 			step(5);
@@ -448,6 +481,8 @@ static void test_watch_tty(void)
 	CHECK(strstr(screen, "breathe in") != NULL);
 	CHECK(strstr(screen, "breathe out") != NULL);
 	CHECK(strstr(screen, "30.0/min") != NULL);
+	CHECK(strstr(screen, "last event: mark: deep breath (session "
+			     "20261130-101010)") != NULL);
 	CHECK(strstr(screen, "00:05") != NULL);
 	CHECK(strstr(screen, "\u2584") != NULL); /* the HR trend */
 	/* Redraws between beats: many more frames than beats. */

@@ -51,6 +51,124 @@ static const struct ctl_cmd *lookup(const char *name)
 	return NULL;
 }
 
+/* A string member into @buf ("" when absent, null or not a string),
+ * control bytes replaced. */
+static const char *str_of(const struct vg_jv *obj, const char *key, char *buf,
+			  size_t cap)
+{
+	struct vg_jv v;
+
+	buf[0] = '\0';
+	if (vg_jsonscan_get(obj, key, &v) || vg_jv_str(&v, buf, cap) < 0)
+		buf[0] = '\0';
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
+	return buf;
+}
+
+static bool num_of(const struct vg_jv *obj, const char *key, double *out)
+{
+	struct vg_jv v;
+
+	return vg_jsonscan_get(obj, key, &v) == 0 && vg_jv_num(&v, out) == 0;
+}
+
+static void print_session(const struct vg_jv *sess)
+{
+	char id[128], by[32];
+	double el, beats, drops, marks;
+
+	printf("  session %s", str_of(sess, "id", id, sizeof(id)));
+	if (*str_of(sess, "started_by", by, sizeof(by)))
+		printf(" (started by %s)", by);
+	if (num_of(sess, "elapsed_s", &el) && el >= 0) {
+		long t = (long)el;
+		printf(", %ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+	}
+	if (num_of(sess, "beats", &beats))
+		printf(", %.0f beats", beats);
+	if (num_of(sess, "link_drops", &drops))
+		printf(", %.0f link drop%s", drops, drops == 1 ? "" : "s");
+	if (num_of(sess, "marks", &marks))
+		printf(", %.0f mark%s", marks, marks == 1 ? "" : "s");
+	putchar('\n');
+}
+
+/*
+ * vagusd's status ({"version","state_dir","straps":[...]}) in a few
+ * lines per strap. False when the answer has another shape: the caller
+ * then prints it member by member.
+ */
+static bool print_status(const struct vg_jv *obj)
+{
+	struct vg_jv straps, s, v;
+	char a[256], b[256], c[256];
+	size_t pos = 0;
+	double x;
+	bool flag;
+
+	if (vg_jsonscan_get(obj, "straps", &straps) || straps.type != VG_JV_ARR)
+		return false;
+	printf("vagusd %s", str_of(obj, "version", a, sizeof(a)));
+	if (*str_of(obj, "state_dir", b, sizeof(b)))
+		printf(", sessions in %s", b);
+	putchar('\n');
+	if (vg_jsonscan_next(&straps, &pos, NULL, &s) <= 0) {
+		printf("no strap configured\n");
+		return true;
+	}
+	pos = 0;
+	while (vg_jsonscan_next(&straps, &pos, NULL, &s) > 0) {
+		if (s.type != VG_JV_OBJ)
+			continue;
+		printf("%s", str_of(&s, "strap", a, sizeof(a)));
+		if (*str_of(&s, "state", b, sizeof(b)))
+			printf("  %s", b);
+		if (*str_of(&s, "addr", c, sizeof(c)) && strcmp(a, c))
+			printf("  %s", c);
+		putchar('\n');
+		str_of(&s, "model", a, sizeof(a));
+		str_of(&s, "manufacturer", b, sizeof(b));
+		if (*a || *b)
+			printf("  %s%s%s%s\n", a, *a && *b ? " (" : "", b,
+			       *a && *b ? ")" : "");
+		printf("  battery ");
+		if (num_of(&s, "battery_pct", &x))
+			printf("%.0f %%", x);
+		else
+			printf("unknown");
+		printf(", contact ");
+		if (vg_jsonscan_get(&s, "contact", &v) == 0 &&
+		    vg_jv_bool(&v, &flag) == 0)
+			printf("%s", flag ? "yes" : "NO");
+		else
+			printf("n/a");
+		putchar('\n');
+		printf("  HR ");
+		if (num_of(&s, "hr_bpm", &x))
+			printf("%.1f bpm", x);
+		else
+			printf("--");
+		printf(", RMSSD ");
+		if (num_of(&s, "rmssd_ms", &x))
+			printf("%.1f ms", x);
+		else
+			printf("--");
+		if (num_of(&s, "beats", &x))
+			printf(", %.0f beats", x);
+		if (num_of(&s, "malformed", &x) && x > 0)
+			printf(" (%.0f malformed notifications)", x);
+		putchar('\n');
+		if (vg_jsonscan_get(&s, "session", &v) == 0 &&
+		    v.type == VG_JV_OBJ)
+			print_session(&v);
+		else
+			printf("  no session running\n");
+	}
+	return true;
+}
+
 static void help(const struct ctl_cmd *cc)
 {
 	printf("Usage: vagus [--socket PATH] %s %s\n\n%s\nOptions:\n%s"
@@ -163,7 +281,8 @@ static int run(const struct ctl_cmd *cc, int argc, char **argv)
 			else
 				printf("%s\n", cc->done);
 		}
-		cli_print_object(&obj, cc->done ? 2 : 0);
+		if (cc->verb != VG_CTL_STATUS || !print_status(&obj))
+			cli_print_object(&obj, cc->done ? 2 : 0);
 	}
 	cli_ctl_close(&conn);
 	if (fflush(stdout) != 0) {

@@ -164,6 +164,34 @@ static void print_beat_line(const struct beat *b)
 	       b->strap[0] ? b->strap : "-");
 }
 
+/*
+ * An event for the terminal view: "TYPE: TEXT (ID)" from vagusd's
+ * {"type","strap","id","text"}, else its members as in the line form.
+ */
+static void event_short(const char *json, size_t len, char *out, size_t cap)
+{
+	struct vg_jv obj, v;
+	char type[64], text[256], id[64];
+
+	out[0] = '\0';
+	if (vg_jsonscan_parse(json, len, &obj) || obj.type != VG_JV_OBJ ||
+	    vg_jsonscan_get(&obj, "type", &v) ||
+	    vg_jv_str(&v, type, sizeof(type)) < 0)
+		return;
+	text[0] = id[0] = '\0';
+	if (vg_jsonscan_get(&obj, "text", &v) == 0 &&
+	    vg_jv_str(&v, text, sizeof(text)) < 0)
+		text[0] = '\0';
+	if (vg_jsonscan_get(&obj, "id", &v) == 0 &&
+	    vg_jv_str(&v, id, sizeof(id)) < 0)
+		id[0] = '\0';
+	snprintf(out, cap, "%s%s%s%s%s%s", type, *text ? ": " : "", text,
+		 *id ? " (session " : "", id, *id ? ")" : "");
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = ' ';
+}
+
 /* An event's members as "k=v k=v" (values without spaces or controls). */
 static void event_text(const char *json, size_t len, char *out, size_t cap)
 {
@@ -513,11 +541,18 @@ int cmd_watch(int argc, char **argv)
 			else
 				print_beat_line(&b);
 		} else if (len > 6 && !memcmp(line, "event ", 6)) {
-			event_text(line + 6, len - 6, v.event, sizeof(v.event));
-			if (v.tty)
+			if (v.tty) {
+				event_short(line + 6, len - 6, v.event,
+					    sizeof(v.event));
+				if (!v.event[0])
+					event_text(line + 6, len - 6, v.event,
+						   sizeof(v.event));
 				draw(&v);
-			else
+			} else {
+				event_text(line + 6, len - 6, v.event,
+					   sizeof(v.event));
 				printf("event %s\n", v.event);
+			}
 		} else {
 			/* Lines of a later protocol version are skipped. */
 			bad++;
