@@ -620,6 +620,62 @@ static void test_watchers(void)
 	srv = NULL;
 }
 
+/*
+ * The cost of one beat's fan-out: 32 watchers that read, 4000 beats of
+ * the protocol's usual size; the mean broadcast time and per watcher.
+ * A figure for the notes, checked only against a generous bound.
+ */
+static void test_fanout_cost(void)
+{
+	struct vg_ctlsrv_config cfg = {.group = VG_CTLSRV_NO_GROUP};
+	enum { NW = 32, NB = 4000 };
+	int fds[NW], err;
+	char json[256], buf[65536];
+	unsigned delivered = 0;
+	double total_us = 0;
+
+	srv = open_srv(&cfg, &err);
+	for (int i = 0; i < NW; i++) {
+		fds[i] = cl_connect();
+		cl_say(fds[i], "watch\n");
+	}
+	run_for(20);
+	for (int i = 0; i < NW; i++)
+		while (recv(fds[i], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+	CHECK_EQ(vg_ctlsrv_watchers(srv), NW);
+	for (int b = 0; b < NB; b++) {
+		snprintf(json, sizeof(json),
+			 "{\"t_s\":%d.125,\"hr_bpm\":61.53,\"rr_ms\":975.59,"
+			 "\"rmssd_ms\":42.117,\"artifact\":false,\"contact\":"
+			 "true,\"strap\":\"bt:C8:12:34:56:78:9A/random\"}",
+			 b);
+		struct timespec a, z;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		delivered += vg_ctlsrv_broadcast_beat(srv, NULL, json);
+		clock_gettime(CLOCK_MONOTONIC, &z);
+		total_us += (double)(z.tv_sec - a.tv_sec) * 1e6 +
+			    (double)(z.tv_nsec - a.tv_nsec) / 1e3;
+		/* The watchers read now and then, as a terminal would. */
+		if (b % 100 == 99)
+			for (int i = 0; i < NW; i++)
+				while (recv(fds[i], buf, sizeof(buf),
+					    MSG_DONTWAIT) > 0)
+					;
+	}
+	CHECK_EQ(delivered, NW * NB);
+	double mean = total_us / NB;
+	printf("fan-out of a %zu-byte beat to %d watchers: %.1f us per beat, "
+	       "%.2f us per watcher\n",
+	       strlen(json), NW, mean, mean / NW);
+	CHECK(mean < 5000);
+	for (int i = 0; i < NW; i++)
+		close(fds[i]);
+	run_for(10);
+	vg_ctlsrv_close(srv);
+	srv = NULL;
+}
+
 static void w_all(int fd, const char *s)
 {
 	size_t n = strlen(s);
@@ -843,6 +899,7 @@ int main(void)
 	test_cap_and_idle();
 	test_watchers();
 	test_deadlines();
+	test_fanout_cost();
 	test_peer_creds();
 	vg_loop_free(loop);
 	char cmd[128];
