@@ -245,7 +245,7 @@ static void test_commands(void)
 	      !strcmp(vg_ctl_get(&last_req, "note"), "after work, 20 min"));
 	CHECK(vg_ctl_get(&last_req, "strap") &&
 	      !strcmp(vg_ctl_get(&last_req, "strap"), "unix:/tmp/s"));
-	CHECK(!strncmp(out, "started session 20261130-101010\n", 32));
+	CHECK(!strcmp(out, "started session 20261130-101010\n  tag: mat\n"));
 
 	/* A bare Bluetooth address goes out in its canonical form. */
 	CHECK_EQ(run(out, sizeof(out), err, sizeof(err), "stop", "--strap",

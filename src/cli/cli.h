@@ -147,7 +147,8 @@ void cli_print_safe_error(const char *cmd, const char *text, const char *code);
  */
 int cli_strap_arg(const char *cmd, const char *spec, char *buf, size_t cap);
 
-/* Prints an object's members as "key: value" lines for people. */
-void cli_print_object(const struct vg_jv *obj, int indent);
+/* Prints an object's members as "key: value" lines for people, all but
+ * the member @skip (NULL: all). */
+void cli_print_object(const struct vg_jv *obj, int indent, const char *skip);
 
 #endif

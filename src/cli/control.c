@@ -282,7 +282,8 @@ static int run(const struct ctl_cmd *cc, int argc, char **argv)
 				printf("%s\n", cc->done);
 		}
 		if (cc->verb != VG_CTL_STATUS || !print_status(&obj))
-			cli_print_object(&obj, cc->done ? 2 : 0);
+			cli_print_object(&obj, cc->done ? 2 : 0,
+					 cc->done ? "id" : NULL);
 	}
 	cli_ctl_close(&conn);
 	if (fflush(stdout) != 0) {

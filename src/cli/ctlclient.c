@@ -309,7 +309,7 @@ static bool all_scalars(const struct vg_jv *arr)
 	return true;
 }
 
-void cli_print_object(const struct vg_jv *obj, int indent)
+void cli_print_object(const struct vg_jv *obj, int indent, const char *skip)
 {
 	struct vg_jv k, v, item;
 	size_t pos = 0;
@@ -318,13 +318,15 @@ void cli_print_object(const struct vg_jv *obj, int indent)
 	while (vg_jsonscan_next(obj, &pos, &k, &v) > 0) {
 		if (vg_jv_str(&k, key, sizeof(key)) < 0)
 			snprintf(key, sizeof(key), "?");
+		if (skip && !strcmp(key, skip))
+			continue;
 		for (char *p = key; *p; p++)
 			if (*p == '_')
 				*p = ' ';
 		printf("%*s%s:", indent, "", key);
 		if (v.type == VG_JV_OBJ) {
 			putchar('\n');
-			cli_print_object(&v, indent + 2);
+			cli_print_object(&v, indent + 2, NULL);
 		} else if (v.type == VG_JV_ARR && all_scalars(&v)) {
 			size_t ap = 0;
 			const char *sep = " ";
@@ -340,7 +342,8 @@ void cli_print_object(const struct vg_jv *obj, int indent)
 			while (vg_jsonscan_next(&v, &ap, NULL, &item) > 0) {
 				if (item.type == VG_JV_OBJ) {
 					printf("%*s-\n", indent + 2, "");
-					cli_print_object(&item, indent + 4);
+					cli_print_object(&item, indent + 4,
+							 NULL);
 				} else {
 					printf("%*s- ", indent + 2, "");
 					print_scalar(&item);
