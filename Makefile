@@ -6,6 +6,7 @@
 #   make valgrind   the tests under valgrind
 #   make fuzz       libFuzzer targets, FUZZ_RUNS executions each (clang)
 #   make bench      benchmarks on real recordings
+#   make calibrate  the full calibration table of the change statistics
 #   make e2e        vagusd, vagus and vagus-sim over the real kernel Bluetooth
 #                   stack in QEMU (tests/e2e/run; root, downloads a kernel)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -60,7 +61,7 @@ TEST_HARNESS := $(call obj,tests/test.c)
 NEED_BT := $(shell grep -l 'bluetooth/' $(SYS_SRC) $(DAEMON_SRC) $(SIM_SRC) /dev/null 2>/dev/null)
 LDLIBS := $(LDLIBS_BASE) $(if $(NEED_BT),$(BT_LIBS)) $(LDLIBS)
 
-.PHONY: e2e all check run-tests test-bin asan valgrind fuzz fuzz-build bench format \
+.PHONY: e2e all check run-tests test-bin asan valgrind fuzz fuzz-build bench calibrate format \
 	format-check purity install uninstall clean demo
 .DEFAULT_GOAL := all
 # Keep objects of test and fuzz binaries between runs.
@@ -153,6 +154,10 @@ fuzz: fuzz-build
 
 bench: all
 	$(BENCH)
+
+# Eight shuffle seeds and a 1000-draw reference bootstrap: about a minute.
+calibrate: $(BUILD)/tests/test_change_calibration
+	$(BUILD)/tests/test_change_calibration --full
 
 # The real kernel's Bluetooth in QEMU (tests/e2e/run): root for apt-get,
 # about a minute per scenario under TCG. Not part of check yet.
