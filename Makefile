@@ -41,6 +41,8 @@ SYS_SRC := $(sort $(wildcard src/sys/*.c))
 LIB_SRC := $(CORE_SRC) $(SYS_SRC)
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 DAEMON_SRC := $(sort $(wildcard src/daemon/*.c))
+# The daemon's modules without main(): tests and the benchmark call them.
+DAEMON_LIB_SRC := $(filter-out src/daemon/main.c,$(DAEMON_SRC))
 SIM_SRC := $(sort $(wildcard tools/sim/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 # Shell tests (install, docs): run by the same runner after the binaries.
@@ -52,6 +54,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB := $(BUILD)/libvagus.a
 CLI := $(if $(CLI_SRC),$(BUILD)/vagus)
 DAEMON := $(if $(DAEMON_SRC),$(BUILD)/vagusd)
+DAEMON_LIB := $(if $(DAEMON_LIB_SRC),$(BUILD)/libvagusd.a)
 SIM := $(if $(SIM_SRC),$(BUILD)/vagus-sim)
 BENCH := $(if $(BENCH_SRC),$(BUILD)/vagus-bench)
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -83,8 +86,15 @@ $(CLI): $(call obj,$(CLI_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 endif
 
+ifneq ($(DAEMON_LIB_SRC),)
+$(DAEMON_LIB): $(call obj,$(DAEMON_LIB_SRC))
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+endif
+
 ifneq ($(DAEMON_SRC),)
-$(DAEMON): $(call obj,$(DAEMON_SRC)) $(LIB)
+$(DAEMON): $(call obj,src/daemon/main.c) $(DAEMON_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 endif
 
@@ -95,13 +105,13 @@ endif
 
 # The benchmark counts allocations by wrapping malloc and friends.
 ifneq ($(BENCH_SRC),)
-$(BENCH): $(call obj,$(BENCH_SRC)) $(LIB)
+$(BENCH): $(call obj,$(BENCH_SRC)) $(DAEMON_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) \
 		-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
 		-o $@ $^ $(LDLIBS)
 endif
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HARNESS) $(LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HARNESS) $(DAEMON_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Tests may run the built programs, so they are built first.

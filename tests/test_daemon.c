@@ -1,0 +1,939 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vagusd end to end, with vagus-sim as the strap:
+ *
+ *   - a real recording replayed fast: the session starts and ends by
+ *     itself, and every RR value the simulator sent is in the journal,
+ *     exactly (1/1024 s units, nearest of ms x 1024 / 1000, halves up);
+ *   - 20 injected link drops: one session, 20 LINK_DOWN records followed
+ *     by more beats, and every beat the simulator sent is in the journal
+ *     (what is missing is only what nobody listened to);
+ *   - kill -9 at 50 random moments (seeded; the seed is printed): each
+ *     restart recovers the session (END "recovered"), and each crash loses
+ *     at most the beats of one second of wall time;
+ *   - every fault of the simulator: the daemon keeps running and says
+ *     what is wrong.
+ *
+ * Programs come from $VAGUS_BUILD (default "build"). Everything lives in a
+ * mkdtemp folder; every child is killed at the end.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "vagus/hrs.h"
+#include "vagus/record.h"
+
+#define MAX_CHILDREN 256
+#define CRASHES 50
+#define CRASH_PARALLEL 10
+#define CRASH_SPEED 50
+
+static char tmpdir[64];
+static char sim_bin[512], vagusd_bin[512];
+static pid_t children[MAX_CHILDREN];
+static size_t nchildren;
+static unsigned serial;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void kill_children(void)
+{
+	for (size_t i = 0; i < nchildren; i++)
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+			children[i] = 0;
+		}
+}
+
+static void cleanup(void)
+{
+	char cmd[128];
+
+	kill_children();
+	if (tmpdir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+}
+
+static void forget(pid_t pid)
+{
+	for (size_t i = 0; i < nchildren; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
+static pid_t spawn(char *const argv[], const char *out, const char *err)
+{
+	pid_t pid;
+
+	if (nchildren == MAX_CHILDREN) {
+		/* Reuse slots of children already reaped. */
+		size_t k = 0;
+		for (size_t i = 0; i < nchildren; i++)
+			if (children[i] > 0)
+				children[k++] = children[i];
+		nchildren = k;
+		if (nchildren == MAX_CHILDREN) {
+			CHECK(!"too many children");
+			return -1;
+		}
+	}
+	pid = fork();
+	if (pid < 0) {
+		CHECK(!"fork");
+		return -1;
+	}
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	children[nchildren++] = pid;
+	return pid;
+}
+
+/* Waits up to @timeout_s; kills an overstayer. Status, or -1 if killed. */
+static int wait_for(pid_t pid, double timeout_s)
+{
+	double end = now_s() + timeout_s;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid) {
+			forget(pid);
+			return status;
+		}
+		if (r < 0) {
+			forget(pid);
+			return -1;
+		}
+		if (now_s() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			forget(pid);
+			return -1;
+		}
+		usleep(2000);
+	}
+}
+
+static bool alive(pid_t pid)
+{
+	return waitpid(pid, NULL, WNOHANG) == 0;
+}
+
+static char *slurp(const char *path, size_t *lenp)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (lenp)
+		*lenp = 0;
+	if (!f)
+		return strdup("");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	if (buf)
+		buf[n] = '\0';
+	fclose(f);
+	if (lenp)
+		*lenp = (size_t)n;
+	return buf ? buf : strdup("");
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	char *s = slurp(path, NULL);
+	bool yes = strstr(s, needle) != NULL;
+
+	free(s);
+	return yes;
+}
+
+static void show_file(const char *what, const char *path)
+{
+	char *s = slurp(path, NULL);
+	size_t n = strlen(s);
+
+	fprintf(stderr, "--- %s (%s), last 3000 bytes:\n%s\n", what, path,
+		n > 3000 ? s + n - 3000 : s);
+	free(s);
+}
+
+/* Counts the lines of @path holding @needle. */
+static unsigned count_in(const char *path, const char *needle)
+{
+	char *s = slurp(path, NULL), *p = s;
+	unsigned n = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	free(s);
+	return n;
+}
+
+/* A folder for one scenario: sockets, state, logs. */
+struct scene {
+	char dir[128];
+	char sock[160], spec[170], state[160];
+	char sim_out[160], sim_err[160], d_out[160], d_err[160];
+	pid_t sim, daemon;
+};
+
+static void scene_init(struct scene *sc, const char *name)
+{
+	memset(sc, 0, sizeof(*sc));
+	snprintf(sc->dir, sizeof(sc->dir), "%s/%u-%s", tmpdir, ++serial, name);
+	mkdir(sc->dir, 0700);
+	snprintf(sc->sock, sizeof(sc->sock), "%s/s", sc->dir);
+	snprintf(sc->spec, sizeof(sc->spec), "unix:%s", sc->sock);
+	snprintf(sc->state, sizeof(sc->state), "%s/state", sc->dir);
+	snprintf(sc->sim_out, sizeof(sc->sim_out), "%s/sim.out", sc->dir);
+	snprintf(sc->sim_err, sizeof(sc->sim_err), "%s/sim.err", sc->dir);
+	snprintf(sc->d_out, sizeof(sc->d_out), "%s/d.out", sc->dir);
+	snprintf(sc->d_err, sizeof(sc->d_err), "%s/d.err", sc->dir);
+}
+
+/* vagus-sim --listen on the scene's socket; waits until it listens. */
+static bool start_sim(struct scene *sc, const char *const *args)
+{
+	char *argv[64];
+	size_t n = 0;
+
+	argv[n++] = sim_bin;
+	argv[n++] = (char *)"--listen";
+	argv[n++] = sc->spec;
+	for (size_t i = 0; args[i] && n < 62; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	sc->sim = spawn(argv, sc->sim_out, sc->sim_err);
+	if (sc->sim < 0)
+		return false;
+	double end = now_s() + 20;
+	while (now_s() < end) {
+		if (file_has(sc->sim_err, "listening on"))
+			return true;
+		if (!alive(sc->sim)) {
+			forget(sc->sim);
+			sc->sim = 0;
+			break;
+		}
+		usleep(1000);
+	}
+	show_file("vagus-sim did not start", sc->sim_err);
+	return CHECK(!"vagus-sim listens");
+}
+
+/* vagusd on the scene's state folder and strap, plus @args. */
+static bool start_daemon(struct scene *sc, const char *const *args)
+{
+	char *argv[64];
+	size_t n = 0;
+
+	argv[n++] = vagusd_bin;
+	argv[n++] = (char *)"--state-dir";
+	argv[n++] = sc->state;
+	argv[n++] = (char *)"--verbose";
+	for (size_t i = 0; args[i] && n < 62; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	sc->daemon = spawn(argv, sc->d_out, sc->d_err);
+	return sc->daemon > 0;
+}
+
+/* SIGTERM; true when it exited 0 (a clean shutdown) in time. */
+static bool stop_daemon(struct scene *sc)
+{
+	int status;
+
+	if (sc->daemon <= 0)
+		return false;
+	kill(sc->daemon, SIGTERM);
+	status = wait_for(sc->daemon, 20);
+	sc->daemon = 0;
+	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Waits for the simulator to end by itself (the recording is over). */
+static bool sim_finished(struct scene *sc, double timeout_s)
+{
+	int status = wait_for(sc->sim, timeout_s);
+
+	sc->sim = 0;
+	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The simulator's closing count: "N beats sent". */
+static long sim_beats_sent(const struct scene *sc)
+{
+	char *s = slurp(sc->sim_err, NULL);
+	char *p = strstr(s, " beats sent");
+	long v = -1;
+
+	if (p) {
+		while (p > s && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		v = strtol(p, NULL, 10);
+	}
+	free(s);
+	return v;
+}
+
+/* What a journal holds. */
+struct journal {
+	bool ok;
+	unsigned records, sessions, ends, straps, link_up, link_down, events;
+	unsigned inner_down; /* LINK_DOWN followed by more beats */
+	char end_reason[64];
+	char session_json[512];
+	uint16_t *rr;
+	size_t n, cap;
+	size_t seg_start[256]; /* RR index where each run of beats starts */
+	size_t nseg;
+	int64_t last_time;
+	bool times_monotonic;
+};
+
+static void rr_push(struct journal *j, uint16_t v)
+{
+	if (j->n == j->cap) {
+		j->cap = j->cap ? j->cap * 2 : 4096;
+		j->rr = realloc(j->rr, j->cap * sizeof(*j->rr));
+		if (!j->rr)
+			abort();
+	}
+	j->rr[j->n++] = v;
+}
+
+/* Reads a journal file with the record decoder (no daemon code). */
+static void read_journal(const char *path, struct journal *j)
+{
+	size_t len, off = VG_JOURNAL_HEADER_LEN;
+	uint8_t *buf = (uint8_t *)slurp(path, &len);
+	bool down_pending = false;
+
+	memset(j, 0, sizeof(*j));
+	j->times_monotonic = true;
+	j->seg_start[j->nseg++] = 0;
+	if (len < VG_JOURNAL_HEADER_LEN ||
+	    vg_journal_check_header(buf, len) != 0) {
+		free(buf);
+		return;
+	}
+	j->ok = true;
+	while (off < len) {
+		struct vg_record r;
+		int n = vg_record_decode(buf + off, len - off, &r);
+		if (n <= 0) {
+			j->ok = false;
+			break;
+		}
+		off += (size_t)n;
+		j->records++;
+		if (r.time_ms < j->last_time)
+			j->times_monotonic = false;
+		j->last_time = r.time_ms;
+		switch (r.type) {
+		case VG_REC_SESSION:
+			j->sessions++;
+			snprintf(j->session_json, sizeof(j->session_json),
+				 "%.*s", (int)r.len, (const char *)r.payload);
+			break;
+		case VG_REC_STRAP:
+			j->straps++;
+			break;
+		case VG_REC_LINK_UP:
+			j->link_up++;
+			break;
+		case VG_REC_LINK_DOWN:
+			j->link_down++;
+			down_pending = true;
+			break;
+		case VG_REC_EVENT:
+			j->events++;
+			break;
+		case VG_REC_END:
+			j->ends++;
+			snprintf(j->end_reason, sizeof(j->end_reason), "%.*s",
+				 (int)r.len, (const char *)r.payload);
+			break;
+		case VG_REC_NOTIFY: {
+			struct vg_hrm m;
+			if (vg_hrs_decode_measurement(r.payload, r.len, &m)) {
+				j->ok = false;
+				break;
+			}
+			if (down_pending && m.rr_count) {
+				j->inner_down++;
+				if (j->nseg < 256)
+					j->seg_start[j->nseg++] = j->n;
+				down_pending = false;
+			}
+			for (unsigned i = 0; i < m.rr_count; i++)
+				rr_push(j, m.rr[i]);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	free(buf);
+}
+
+/* The session folders under the scene's state, sorted. */
+static size_t list_sessions(const struct scene *sc, char ids[][64], size_t max)
+{
+	char path[256];
+	DIR *d;
+	struct dirent *e;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/sessions", sc->state);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL && n < max) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(ids[n++], 64, "%.63s", e->d_name);
+	}
+	closedir(d);
+	qsort(ids, n, 64, (int (*)(const void *, const void *))strcmp);
+	return n;
+}
+
+static void session_path(const struct scene *sc, const char *id,
+			 const char *file, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/sessions/%s/%s", sc->state, id, file);
+}
+
+/* Waits until the (only) session's journal has an END record. */
+static bool wait_session_end(struct scene *sc, double timeout_s)
+{
+	double end = now_s() + timeout_s;
+	char ids[8][64], path[512];
+
+	while (now_s() < end) {
+		if (list_sessions(sc, ids, 8) >= 1) {
+			struct journal j;
+			session_path(sc, ids[0], "journal", path, sizeof(path));
+			read_journal(path, &j);
+			free(j.rr);
+			if (j.ends)
+				return true;
+		}
+		usleep(5000);
+	}
+	return false;
+}
+
+/* The expected RR values of a *.rr.txt recording (one ms value a line). */
+static size_t expected_rr(const char *path, uint16_t **out)
+{
+	char *s = slurp(path, NULL), *line, *save = NULL;
+	size_t n = 0, cap = 0;
+	uint16_t *v = NULL;
+
+	for (line = strtok_r(s, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *end;
+		double ms = strtod(line, &end);
+		if (end == line || ms == 0)
+			continue;
+		int32_t x = vg_ms_to_rr1024(ms);
+		if (x < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			v = realloc(v, cap * sizeof(*v));
+			if (!v)
+				abort();
+		}
+		v[n++] = (uint16_t)x;
+	}
+	free(s);
+	*out = v;
+	return n;
+}
+
+static const char *recording(void)
+{
+	static char path[1024];
+
+	snprintf(path, sizeof(path), "%s",
+		 vg_test_data("rhenanbartels-hrv/rest_rri.rr.txt"));
+	return path;
+}
+
+/* Session JSON field check: "key":"value". */
+static bool json_has(const char *json, const char *key, const char *value)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "\"%s\":\"%s\"", key, value);
+	return strstr(json, want) != NULL;
+}
+
+static void test_whole_session(void)
+{
+	struct scene sc;
+	struct journal j;
+	uint16_t *want;
+	size_t nwant = expected_rr(recording(), &want);
+	char ids[8][64], path[512];
+	const char *sargs[] = {"--rr", recording(), "--speed", "500", NULL};
+
+	scene_init(&sc, "whole");
+	if (!start_sim(&sc, sargs))
+		return;
+	const char *dargs[] = {"--strap", sc.spec,	    "--auto-start",
+			       "5",	  "--gone-timeout", "1",
+			       NULL};
+	CHECK(start_daemon(&sc, dargs));
+	CHECK(sim_finished(&sc, 60));
+	if (!CHECK(wait_session_end(&sc, 30)))
+		show_file("vagusd", sc.d_err);
+	CHECK(alive(sc.daemon));
+	CHECK(stop_daemon(&sc));
+
+	CHECK_EQ(list_sessions(&sc, ids, 8), 1);
+	session_path(&sc, ids[0], "journal", path, sizeof(path));
+	read_journal(path, &j);
+	CHECK(j.ok);
+	CHECK_EQ(j.sessions, 1);
+	CHECK_EQ(j.ends, 1);
+	CHECK(strcmp(j.end_reason, "strap gone") == 0);
+	CHECK(json_has(j.session_json, "started_by", "auto"));
+	CHECK(json_has(j.session_json, "id", ids[0]));
+	CHECK(j.straps >= 1);
+	CHECK(j.link_up >= 1);
+	CHECK(j.times_monotonic);
+	long sent = sim_beats_sent(&sc);
+	CHECK_EQ(sent, (long)nwant);
+	bool same = j.n == nwant;
+	size_t first = 0;
+	for (; first < j.n && first < nwant; first++)
+		if (j.rr[first] != want[first]) {
+			same = false;
+			break;
+		}
+	if (!CHECK(same))
+		fprintf(stderr,
+			"whole session: journal has %zu RR values, the "
+			"recording %zu; first difference at %zu\n",
+			j.n, nwant, first);
+	printf("whole session: %zu of %zu RR values in the journal, %u "
+	       "records\n",
+	       j.n, nwant, j.records);
+
+	/* Health data: folders 0700, files 0600. */
+	struct stat sb;
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/sessions/%s", sc.state, ids[0]);
+	CHECK(stat(dir, &sb) == 0 && (sb.st_mode & 0777) == 0700);
+	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	free(j.rr);
+	free(want);
+}
+
+/*
+ * Finds each run of journal beats (between link drops) as a contiguous
+ * piece of the recording, in order. Returns the number of runs found.
+ */
+static size_t match_runs(const struct journal *j, const uint16_t *want,
+			 size_t nwant)
+{
+	size_t pos = 0, found = 0;
+
+	for (size_t k = 0; k < j->nseg; k++) {
+		size_t a = j->seg_start[k];
+		size_t b = k + 1 < j->nseg ? j->seg_start[k + 1] : j->n;
+		size_t len = b - a;
+		bool ok = false;
+		for (; pos + len <= nwant; pos++) {
+			if (memcmp(want + pos, j->rr + a, len * 2) == 0) {
+				ok = true;
+				break;
+			}
+		}
+		if (!ok)
+			break;
+		pos += len;
+		found++;
+	}
+	return found;
+}
+
+static void test_drops(void)
+{
+	struct scene sc;
+	struct journal j;
+	uint16_t *want;
+	size_t nwant = expected_rr(recording(), &want);
+	char ids[8][64], path[512], drops[512];
+	size_t n = 0;
+
+	/* 20 drops, 40 s of the recording apart. */
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(drops + n, sizeof(drops) - n, "%s%d",
+				      i ? "," : "", 30 + 40 * i);
+	const char *sargs[] = {"--rr",	    recording(), "--speed", "150",
+			       "--drop-at", drops,	 NULL};
+	scene_init(&sc, "drops");
+	if (!start_sim(&sc, sargs))
+		return;
+	const char *dargs[] = {"--strap", sc.spec,	    "--auto-start",
+			       "5",	  "--gone-timeout", "1",
+			       NULL};
+	CHECK(start_daemon(&sc, dargs));
+	CHECK(sim_finished(&sc, 60));
+	if (!CHECK(wait_session_end(&sc, 30)))
+		show_file("vagusd", sc.d_err);
+	CHECK(stop_daemon(&sc));
+
+	CHECK_EQ(count_in(sc.sim_err, "(--drop-at)"), 20);
+	CHECK_EQ(list_sessions(&sc, ids, 8), 1);
+	session_path(&sc, ids[0], "journal", path, sizeof(path));
+	read_journal(path, &j);
+	CHECK(j.ok);
+	CHECK_EQ(j.sessions, 1);
+	CHECK_EQ(j.ends, 1);
+	/* 20 gaps inside, and the end of the recording. */
+	CHECK_EQ(j.inner_down, 20);
+	CHECK_EQ(j.link_down, 21);
+	CHECK_EQ(j.link_up, 21);
+	long sent = sim_beats_sent(&sc);
+	CHECK_EQ((long)j.n, sent);
+	CHECK_EQ(match_runs(&j, want, nwant), j.nseg);
+	printf("20 drops: one session, %u gaps marked, %zu of %ld beats sent "
+	       "in the journal (%zu of the recording's %zu; the rest fell "
+	       "while the link was down)\n",
+	       j.inner_down, j.n, sent, j.n, nwant);
+	free(j.rr);
+	free(want);
+}
+
+/*
+ * Beats in the busiest second of wall time at @speed: the longest run of
+ * consecutive recording beats that fits in speed x 1000 ms.
+ */
+static size_t beats_per_wall_second(const uint16_t *v, size_t n, double speed)
+{
+	double limit = speed * 1000.0 * 1024.0 / 1000.0, sum = 0;
+	size_t best = 0, a = 0;
+
+	for (size_t b = 0; b < n; b++) {
+		sum += v[b];
+		while (sum > limit)
+			sum -= v[a++];
+		if (b + 1 - a > best)
+			best = b + 1 - a;
+	}
+	return best;
+}
+
+struct crash_result {
+	int ok; /* 1: session recovered and counted */
+	long sent, kept;
+	double delay_s;
+	char why[128];
+};
+
+/*
+ * One crash, run in a child process: a session, kill -9 after @delay_s,
+ * the strap stops, a new daemon recovers the session. Writes the result
+ * to @out.
+ */
+static void crash_trial(int k, double delay_s, const char *out)
+{
+	struct crash_result r = {0};
+	struct scene sc;
+	struct journal j;
+	char ids[8][64], path[512], name[32];
+	char speed[16];
+	FILE *f;
+
+	r.delay_s = delay_s;
+	snprintf(name, sizeof(name), "crash%d", k);
+	snprintf(speed, sizeof(speed), "%d", CRASH_SPEED);
+	scene_init(&sc, name);
+	const char *sargs[] = {"--rr", recording(), "--speed",
+			       speed,  "--loop",    NULL};
+	if (!start_sim(&sc, sargs)) {
+		snprintf(r.why, sizeof(r.why), "no simulator");
+		goto done;
+	}
+	const char *dargs[] = {"--strap", sc.spec,	    "--auto-start",
+			       "2",	  "--gone-timeout", "60",
+			       NULL};
+	start_daemon(&sc, dargs);
+	/* Wait for the session folder, then the random moment. */
+	double end = now_s() + 20;
+	while (now_s() < end && list_sessions(&sc, ids, 8) == 0)
+		usleep(1000);
+	if (list_sessions(&sc, ids, 8) == 0) {
+		snprintf(r.why, sizeof(r.why), "no session started");
+		goto done;
+	}
+	usleep((useconds_t)(delay_s * 1e6));
+	kill(sc.daemon, SIGKILL);
+	wait_for(sc.daemon, 10);
+	sc.daemon = 0;
+	/* The strap goes away with what it sent counted. */
+	kill(sc.sim, SIGTERM);
+	wait_for(sc.sim, 10);
+	sc.sim = 0;
+	r.sent = sim_beats_sent(&sc);
+
+	/* Restart: the unfinished session is closed. */
+	start_daemon(&sc, dargs);
+	end = now_s() + 20;
+	while (now_s() < end && !file_has(sc.d_err, "recovered unfinished"))
+		usleep(2000);
+	if (!stop_daemon(&sc)) {
+		snprintf(r.why, sizeof(r.why), "restarted daemon did not stop");
+		goto done;
+	}
+	if (list_sessions(&sc, ids, 8) != 1) {
+		snprintf(r.why, sizeof(r.why), "%zu sessions",
+			 list_sessions(&sc, ids, 8));
+		goto done;
+	}
+	session_path(&sc, ids[0], "journal", path, sizeof(path));
+	read_journal(path, &j);
+	r.kept = (long)j.n;
+	if (!j.ok || j.ends != 1 || strcmp(j.end_reason, "recovered") != 0)
+		snprintf(r.why, sizeof(r.why),
+			 "journal ok %d, %u END, reason '%s'", j.ok, j.ends,
+			 j.end_reason);
+	else
+		r.ok = 1;
+	free(j.rr);
+done:
+	kill_children();
+	f = fopen(out, "w");
+	if (f) {
+		fprintf(f, "%d %ld %ld %f %s\n", r.ok, r.sent, r.kept,
+			r.delay_s, r.why);
+		fclose(f);
+	}
+}
+
+static void test_crashes(void)
+{
+	unsigned seed = (unsigned)time(NULL);
+	const char *env = getenv("VAGUS_SEED");
+	uint16_t *want;
+	size_t nwant = expected_rr(recording(), &want);
+	size_t bound = beats_per_wall_second(want, nwant, CRASH_SPEED);
+	long lost_max = 0, lost_sum = 0;
+	int recovered = 0;
+	double delays[CRASHES];
+
+	if (env && *env)
+		seed = (unsigned)strtoul(env, NULL, 10);
+	printf("crash test: seed %u (VAGUS_SEED=%u to repeat), %d kills, "
+	       "speed %d\n",
+	       seed, seed, CRASHES, CRASH_SPEED);
+	srand(seed);
+	for (int k = 0; k < CRASHES; k++)
+		delays[k] = (double)rand() / RAND_MAX * 1.0;
+
+	for (int k0 = 0; k0 < CRASHES; k0 += CRASH_PARALLEL) {
+		pid_t pids[CRASH_PARALLEL];
+		int m = 0;
+		for (int k = k0; k < CRASHES && k < k0 + CRASH_PARALLEL; k++) {
+			char out[256];
+			snprintf(out, sizeof(out), "%s/crash%d.result", tmpdir,
+				 k);
+			fflush(NULL);
+			pid_t pid = fork();
+			if (pid == 0) {
+				nchildren = 0;
+				crash_trial(k, delays[k], out);
+				_exit(0);
+			}
+			pids[m++] = pid;
+		}
+		for (int i = 0; i < m; i++)
+			waitpid(pids[i], NULL, 0);
+	}
+	for (int k = 0; k < CRASHES; k++) {
+		char out[256];
+		struct crash_result r = {0};
+		snprintf(out, sizeof(out), "%s/crash%d.result", tmpdir, k);
+		FILE *f = fopen(out, "r");
+		if (!f || fscanf(f, "%d %ld %ld %lf", &r.ok, &r.sent, &r.kept,
+				 &r.delay_s) != 4) {
+			CHECK(!"crash trial wrote its result");
+			if (f)
+				fclose(f);
+			continue;
+		}
+		fclose(f);
+		if (!CHECK(r.ok)) {
+			char *s = slurp(out, NULL);
+			fprintf(stderr, "crash %d: %s", k, s);
+			free(s);
+			continue;
+		}
+		recovered++;
+		long lost = r.sent - r.kept;
+		CHECK(lost >= 0);
+		if (!CHECK(lost <= (long)bound))
+			fprintf(stderr,
+				"crash %d (after %.3f s): %ld beats lost, "
+				"more than a second's %zu\n",
+				k, r.delay_s, lost, bound);
+		lost_sum += lost;
+		if (lost > lost_max)
+			lost_max = lost;
+	}
+	CHECK_EQ(recovered, CRASHES);
+	printf("crash test: %d of %d sessions recovered; beats lost per "
+	       "crash: mean %.2f, max %ld; one second of wall time at speed "
+	       "%d holds up to %zu beats\n",
+	       recovered, CRASHES,
+	       recovered ? (double)lost_sum / recovered : 0.0, lost_max,
+	       CRASH_SPEED, bound);
+	free(want);
+}
+
+/* One fault of the simulator: the daemon must stay up and say why. */
+struct fault {
+	const char *name;
+	const char *args[8];
+	const char *log; /* expected in the daemon's log, or NULL */
+};
+
+static void test_bad_straps(void)
+{
+	static const struct fault faults[] = {
+	    {"busy", {"--busy"}, "busy with another device"},
+	    {"artifacts", {"--artifacts", "missed=0.05,extra=0.05"}, NULL},
+	    {"malformed", {"--malformed", "3"}, "malformed measurement"},
+	    {"mtu-lie-low", {"--mtu-lie", "5"}, NULL},
+	    {"mtu-lie-high", {"--mtu-lie", "4000"}, NULL},
+	    {"stall", {"--stall", "3"}, NULL},
+	    {"silent", {"--silent-after", "20"}, NULL},
+	    {"contact-lost", {"--contact-lost", "20:60"}, "no skin contact"},
+	    {"flood", {"--flood"}, NULL},
+	    {"no-hrs", {"--no-hrs"}, "Heart Rate"},
+	    {"no-battery", {"--no-battery", "--no-devinfo"}, "connected"},
+	    {"drop", {"--drop-at", "10,20,30"}, "link lost"},
+	    {"loop", {"--loop"}, "session"},
+	};
+	const size_t nf = sizeof(faults) / sizeof(faults[0]);
+	struct scene sc[sizeof(faults) / sizeof(faults[0])];
+
+	/* All at once: each is a daemon and a strap of its own. */
+	for (size_t i = 0; i < nf; i++) {
+		const char *sargs[16];
+		size_t n = 0;
+		sargs[n++] = "--rr";
+		sargs[n++] = recording();
+		sargs[n++] = "--speed";
+		sargs[n++] = "200";
+		for (size_t k = 0; faults[i].args[k]; k++)
+			sargs[n++] = faults[i].args[k];
+		sargs[n] = NULL;
+		scene_init(&sc[i], faults[i].name);
+		if (!start_sim(&sc[i], sargs))
+			continue;
+		const char *dargs[] = {
+		    "--strap", sc[i].spec,	 "--auto-start",
+		    "5",       "--gone-timeout", "2",
+		    NULL};
+		start_daemon(&sc[i], dargs);
+	}
+	/* Long enough for the ATT 30 s timeout of the stalled strap. */
+	double end = now_s() + 3;
+	while (now_s() < end)
+		usleep(50000);
+	for (size_t i = 0; i < nf; i++) {
+		if (!CHECK(sc[i].daemon > 0 && alive(sc[i].daemon))) {
+			fprintf(stderr, "fault %s: vagusd died\n",
+				faults[i].name);
+			show_file("vagusd", sc[i].d_err);
+			continue;
+		}
+		if (faults[i].log &&
+		    !CHECK(file_has(sc[i].d_err, faults[i].log))) {
+			fprintf(stderr, "fault %s: want \"%s\" in the log\n",
+				faults[i].name, faults[i].log);
+			show_file("vagusd", sc[i].d_err);
+		}
+		if (!CHECK(stop_daemon(&sc[i]))) {
+			fprintf(stderr, "fault %s: no clean shutdown\n",
+				faults[i].name);
+			show_file("vagusd", sc[i].d_err);
+		}
+		if (sc[i].sim > 0) {
+			kill(sc[i].sim, SIGTERM);
+			wait_for(sc[i].sim, 10);
+		}
+	}
+}
+
+int main(void)
+{
+	const char *build = getenv("VAGUS_BUILD");
+	double t0 = now_s();
+
+	if (!build || !*build)
+		build = "build";
+	snprintf(sim_bin, sizeof(sim_bin), "%s/vagus-sim", build);
+	snprintf(vagusd_bin, sizeof(vagusd_bin), "%s/vagusd", build);
+	if (!CHECK(access(sim_bin, X_OK) == 0 &&
+		   access(vagusd_bin, X_OK) == 0)) {
+		fprintf(stderr, "need %s and %s: run make first\n", sim_bin,
+			vagusd_bin);
+		return vg_test_done();
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vagus-daemon-XXXXXX");
+	if (!CHECK(mkdtemp(tmpdir))) {
+		tmpdir[0] = '\0';
+		return vg_test_done();
+	}
+	atexit(cleanup);
+	signal(SIGPIPE, SIG_IGN);
+
+	test_whole_session();
+	test_drops();
+	test_crashes();
+	test_bad_straps();
+	printf("test_daemon: %.1f s\n", now_s() - t0);
+	return vg_test_done();
+}
