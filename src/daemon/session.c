@@ -137,12 +137,21 @@ static void preroll_to_journal(struct strap *s)
 	preroll_clear(p);
 }
 
-/* Creates STATE/sessions/<ID> for wall time @wall; fills @id. */
-static int make_dir(struct vagusd *d, int64_t wall, char *id, size_t cap)
+/*
+ * Creates the session folder for wall time @wall with its journal, and
+ * fills @id. The folder is built under a hidden name and renamed into
+ * place once the journal holds its header, so a crash never leaves a
+ * session folder without a readable journal (a hidden leftover is
+ * removed at the next start-up).
+ */
+static int make_session(struct vagusd *d, int64_t wall, char *id, size_t cap,
+			int *dirfd, struct vg_journal **journal)
 {
 	time_t t = (time_t)(wall / 1000);
+	struct vg_journal_info info;
+	char base[24], tmp[VGD_ID_MAX + 8];
 	struct tm tm;
-	char base[24];
+	int rc;
 
 	if (!gmtime_r(&t, &tm))
 		return -EINVAL;
@@ -152,13 +161,41 @@ static int make_dir(struct vagusd *d, int64_t wall, char *id, size_t cap)
 			snprintf(id, cap, "%s", base);
 		else
 			snprintf(id, cap, "%s-%u", base, n);
-		if (mkdirat(d->sessions_fd, id, 0700) == 0) {
-			/* The new entry must survive a crash with its data. */
-			fsync(d->sessions_fd);
-			return 0;
-		}
-		if (errno != EEXIST)
+		if (faccessat(d->sessions_fd, id, F_OK, AT_SYMLINK_NOFOLLOW) ==
+		    0)
+			continue;
+		snprintf(tmp, sizeof(tmp), ".%s.new", id);
+		if (mkdirat(d->sessions_fd, tmp, 0700) < 0) {
+			if (errno == EEXIST)
+				continue;
 			return -errno;
+		}
+		*dirfd = openat(d->sessions_fd, tmp,
+				O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (*dirfd < 0)
+			return -errno;
+		*journal =
+		    vg_journal_open(*dirfd, "journal", NULL, NULL, &info);
+		if (!*journal) {
+			rc = -errno;
+			close(*dirfd);
+			*dirfd = -1;
+			return rc;
+		}
+		if (renameat2(d->sessions_fd, tmp, d->sessions_fd, id,
+			      RENAME_NOREPLACE) < 0) {
+			rc = -errno;
+			vg_journal_close(*journal);
+			*journal = NULL;
+			close(*dirfd);
+			*dirfd = -1;
+			if (rc == -EEXIST)
+				continue;
+			return rc;
+		}
+		/* The new entry must survive a crash with its data. */
+		fsync(d->sessions_fd);
+		return 0;
 	}
 	return -EEXIST;
 }
@@ -235,7 +272,6 @@ int session_start(struct strap *s, bool by_command, const char *tag,
 		  const char *note, int64_t now, char *err, size_t errlen)
 {
 	struct vagusd *d = s->d;
-	struct vg_journal_info info;
 	struct session *ss;
 	char buf[VG_RECORD_PAYLOAD_MAX];
 	struct vg_json j;
@@ -258,24 +294,11 @@ int session_start(struct strap *s, bool by_command, const char *tag,
 		return -ENOMEM;
 	}
 	ss->dirfd = -1;
-	rc = make_dir(d, wall, ss->id, sizeof(ss->id));
+	rc = make_session(d, wall, ss->id, sizeof(ss->id), &ss->dirfd,
+			  &ss->journal);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot create a session folder: %s",
 			 strerror(-rc));
-		goto fail;
-	}
-	ss->dirfd =
-	    openat(d->sessions_fd, ss->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ss->dirfd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", ss->id, strerror(errno));
-		goto fail;
-	}
-	ss->journal = vg_journal_open(ss->dirfd, "journal", NULL, NULL, &info);
-	if (!ss->journal) {
-		rc = -errno;
-		snprintf(err, errlen, "%s/journal: %s", ss->id,
-			 strerror(errno));
 		goto fail;
 	}
 	ss->by_command = by_command;
@@ -528,9 +551,24 @@ void session_recover_all(struct vagusd *d)
 	}
 	rewinddir(dir);
 	while ((e = readdir(dir)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		recover_one(d, e->d_name);
+		size_t n = strlen(e->d_name);
+		if (e->d_name[0] != '.') {
+			recover_one(d, e->d_name);
+		} else if (n > 5 && strcmp(e->d_name + n - 4, ".new") == 0) {
+			/* Killed while creating it: only a header inside. */
+			int sfd = openat(d->sessions_fd, e->d_name,
+					 O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+					     O_NOFOLLOW);
+			if (sfd >= 0) {
+				unlinkat(sfd, "journal", 0);
+				close(sfd);
+			}
+			if (unlinkat(d->sessions_fd, e->d_name, AT_REMOVEDIR) ==
+			    0)
+				log_info("removed %s, a session folder left "
+					 "half-made by a crash",
+					 e->d_name);
+		}
 	}
 	closedir(dir);
 }
