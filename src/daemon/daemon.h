@@ -83,6 +83,7 @@ struct session {
 	struct vg_journal *journal;
 	bool by_command;
 	int64_t started_wall; /* ms */
+	int64_t last_time;    /* time of the last record: times never fall */
 	int64_t last_sync;    /* monotonic ms of the last fdatasync */
 	bool unsynced;	      /* written since then */
 	bool write_failed;    /* logged once */

@@ -24,13 +24,22 @@
 #include "sys/loop.h"
 #include "vagus/version.h"
 
-static void refresh_wall(struct vagusd *d)
+/*
+ * Journal times are wall-clock ms, derived from the loop's monotonic now
+ * through an offset. Reading both clocks gives an offset that wobbles by
+ * a millisecond or two from one iteration to the next, so it is only
+ * taken again when the wall clock was set (a step of over 100 ms).
+ */
+static void refresh_wall(struct vagusd *d, bool first)
 {
 	struct timespec ts;
+	int64_t off;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	d->wall_offset = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
-			 vg_loop_now(d->loop);
+	off = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+	      vg_monotonic_ms();
+	if (first || off > d->wall_offset + 100 || off < d->wall_offset - 100)
+		d->wall_offset = off;
 }
 
 /* mkdir -p with mode 0700 for what we create; existing parts are kept. */
@@ -107,7 +116,7 @@ static void run(struct vagusd *d)
 			fatal("event loop");
 		}
 		now = vg_loop_now(d->loop);
-		refresh_wall(d);
+		refresh_wall(d, false);
 		for (size_t i = 0; i < d->nstraps; i++)
 			conn_tick(d->straps[i], now);
 		/* One write per journal per iteration. */
@@ -166,7 +175,7 @@ int main(int argc, char **argv)
 		errno = -rc;
 		fatal("signals");
 	}
-	refresh_wall(&d);
+	refresh_wall(&d, true);
 	open_state(&d);
 	session_recover_all(&d);
 

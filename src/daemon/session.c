@@ -124,8 +124,10 @@ static void preroll_to_journal(struct strap *s)
 		for (int i = 0; i < 8; i++)
 			w |= (uint64_t)h[2 + i] << (8 * i);
 		ring_read(p, off + PREROLL_HDR, v, n);
+		if ((int64_t)w > s->sess->last_time)
+			s->sess->last_time = (int64_t)w;
 		if (vg_journal_append(s->sess->journal, VG_REC_NOTIFY,
-				      (int64_t)w, v, n) == 0)
+				      s->sess->last_time, v, n) == 0)
 			s->sess->notifications++;
 		off += PREROLL_HDR + n;
 	}
@@ -207,8 +209,10 @@ static void record_json(struct strap *s, uint8_t type, int64_t wall,
 		log_warnx("%s: record %u too long, not written", s->name, type);
 		return;
 	}
-	vg_journal_append(s->sess->journal, type, wall, vg_json_text(j),
-			  vg_json_len(j));
+	if (wall > s->sess->last_time)
+		s->sess->last_time = wall;
+	vg_journal_append(s->sess->journal, type, s->sess->last_time,
+			  vg_json_text(j), vg_json_len(j));
 }
 
 static void facts_at(struct strap *s, int64_t wall)
@@ -303,6 +307,7 @@ int session_start(struct strap *s, bool by_command, const char *tag,
 	}
 	ss->by_command = by_command;
 	ss->started_wall = wall;
+	ss->last_time = wall;
 	ss->last_sync = now;
 	s->sess = ss;
 
@@ -351,8 +356,10 @@ void session_record(struct strap *s, uint8_t type, int64_t now,
 		return;
 	if (len > VG_RECORD_PAYLOAD_MAX)
 		len = VG_RECORD_PAYLOAD_MAX;
-	rc = vg_journal_append(ss->journal, type, vgd_wall(s->d, now), payload,
-			       len);
+	/* A wall clock set backwards must not reorder the journal. */
+	if (vgd_wall(s->d, now) > ss->last_time)
+		ss->last_time = vgd_wall(s->d, now);
+	rc = vg_journal_append(ss->journal, type, ss->last_time, payload, len);
 	if (rc < 0 && !ss->write_failed) {
 		ss->write_failed = true;
 		log_warnx("%s: session %s: records lost: %s", s->name, ss->id,
@@ -443,7 +450,9 @@ int session_stop(struct strap *s, const char *reason, int64_t now)
 
 	if (!ss)
 		return -ENOENT;
-	vg_journal_append(ss->journal, VG_REC_END, vgd_wall(s->d, now), reason,
+	if (vgd_wall(s->d, now) > ss->last_time)
+		ss->last_time = vgd_wall(s->d, now);
+	vg_journal_append(ss->journal, VG_REC_END, ss->last_time, reason,
 			  strlen(reason));
 	watch_event(s, "session_end", reason);
 	rc = vg_journal_close(ss->journal);
