@@ -21,11 +21,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -206,7 +209,7 @@ static unsigned count_in(const char *path, const char *needle)
 /* A folder for one scenario: sockets, state, logs. */
 struct scene {
 	char dir[128];
-	char sock[160], spec[170], state[160];
+	char sock[160], spec[170], state[160], ctl[160];
 	char sim_out[160], sim_err[160], d_out[160], d_err[160];
 	pid_t sim, daemon;
 };
@@ -219,6 +222,7 @@ static void scene_init(struct scene *sc, const char *name)
 	snprintf(sc->sock, sizeof(sc->sock), "%s/s", sc->dir);
 	snprintf(sc->spec, sizeof(sc->spec), "unix:%s", sc->sock);
 	snprintf(sc->state, sizeof(sc->state), "%s/state", sc->dir);
+	snprintf(sc->ctl, sizeof(sc->ctl), "%s/ctl.sock", sc->dir);
 	snprintf(sc->sim_out, sizeof(sc->sim_out), "%s/sim.out", sc->dir);
 	snprintf(sc->sim_err, sizeof(sc->sim_err), "%s/sim.err", sc->dir);
 	snprintf(sc->d_out, sizeof(sc->d_out), "%s/d.out", sc->dir);
@@ -265,6 +269,8 @@ static bool start_daemon(struct scene *sc, const char *const *args)
 	argv[n++] = (char *)"--state-dir";
 	argv[n++] = sc->state;
 	argv[n++] = (char *)"--verbose";
+	argv[n++] = (char *)"--socket";
+	argv[n++] = sc->ctl;
 	for (size_t i = 0; args[i] && n < 62; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
@@ -308,6 +314,76 @@ static long sim_beats_sent(const struct scene *sc)
 	}
 	free(s);
 	return v;
+}
+
+/* Connects to a daemon's control socket; -1 on failure. */
+static int ctl_connect(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Reads one line (without "\n") into @buf within @timeout_s. Returns its
+ * length, or -1 on timeout or end of stream.
+ */
+static int read_line(int fd, char *buf, size_t cap, double timeout_s)
+{
+	double end = now_s() + timeout_s;
+	size_t n = 0;
+
+	while (n + 1 < cap) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)((end - now_s()) * 1000);
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			return -1;
+		ssize_t r = read(fd, buf + n, 1);
+		if (r <= 0)
+			return -1;
+		if (buf[n] == '\n') {
+			buf[n] = '\0';
+			return (int)n;
+		}
+		n++;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* One request, one reply line, on a fresh connection. */
+static bool ctl_call(const char *path, const char *line, char *reply,
+		     size_t cap)
+{
+	int fd = ctl_connect(path);
+	bool ok;
+
+	reply[0] = '\0';
+	if (fd < 0)
+		return false;
+	ok = write(fd, line, strlen(line)) == (ssize_t)strlen(line) &&
+	     read_line(fd, reply, cap, 5) >= 0;
+	close(fd);
+	return ok;
+}
+
+/* The control socket answers status with an ok object. */
+static bool answers_status(const struct scene *sc)
+{
+	char reply[65536];
+
+	return ctl_call(sc->ctl, "status\n", reply, sizeof(reply)) &&
+	       strncmp(reply, "ok {", 4) == 0;
 }
 
 /* What a journal holds. */
@@ -577,6 +653,13 @@ static void test_whole_session(void)
 	snprintf(dir, sizeof(dir), "%s/sessions/%s", sc.state, ids[0]);
 	CHECK(stat(dir, &sb) == 0 && (sb.st_mode & 0777) == 0700);
 	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	const char *reports[] = {"report.json", "report.txt"};
+	for (int k = 0; k < 2; k++) {
+		session_path(&sc, ids[0], reports[k], path, sizeof(path));
+		if (!CHECK(stat(path, &sb) == 0 &&
+			   (sb.st_mode & 0777) == 0600 && sb.st_size > 0))
+			fprintf(stderr, "whole session: no %s\n", reports[k]);
+	}
 	free(j.rr);
 	free(want);
 }
@@ -763,10 +846,14 @@ static void crash_trial(int k, double delay_s, const char *out)
 	session_path(&sc, ids[0], "journal", path, sizeof(path));
 	read_journal(path, &j);
 	r.kept = (long)j.n;
+	char report[512];
+	session_path(&sc, ids[0], "report.json", report, sizeof(report));
 	if (!j.ok || j.ends != 1 || strcmp(j.end_reason, "recovered") != 0)
 		snprintf(r.why, sizeof(r.why),
 			 "journal ok %d, %u END, reason '%s'", j.ok, j.ends,
 			 j.end_reason);
+	else if (access(report, F_OK) != 0)
+		snprintf(r.why, sizeof(r.why), "recovered, but no report");
 	else
 		r.ok = 1;
 	free(j.rr);
@@ -918,6 +1005,9 @@ static void test_bad_straps(void)
 			show_file("vagusd", sc[i].d_err);
 			continue;
 		}
+		if (!CHECK(answers_status(&sc[i])))
+			fprintf(stderr, "fault %s: no answer to status\n",
+				faults[i].name);
 		if (faults[i].log &&
 		    !CHECK(file_has(sc[i].d_err, faults[i].log))) {
 			fprintf(stderr, "fault %s: want \"%s\" in the log\n",

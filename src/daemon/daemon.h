@@ -39,7 +39,7 @@
 /* "YYYYMMDD-HHMMSS-NNN" */
 #define VGD_ID_MAX 32
 #define VGD_TEXT_MAX 512
-/* A watch line: "beat {...}\n" with every key. */
+/* A watch object: {"t_s":..,...,"strap":".."} */
 #define VGD_LINE_MAX 512
 
 struct vgd_opts {
@@ -91,6 +91,7 @@ struct session {
 };
 
 struct vagusd;
+struct vg_ctlsrv;
 
 struct strap {
 	struct vagusd *d;
@@ -154,9 +155,12 @@ struct strap {
 typedef int (*vgd_report_fn)(const struct vagusd *d, int dirfd, char *err,
 			     size_t errlen);
 
-/* Called with each watch line ("beat {...}\n") of strap @s. */
-typedef void (*vgd_watch_fn)(void *arg, const struct strap *s, const char *line,
-			     size_t len);
+/*
+ * Called with each watch object of strap @s: a beat ({"t_s":..}) or,
+ * with @event, an event ({"type":..}). @json is one line, no newline.
+ */
+typedef void (*vgd_watch_fn)(void *arg, const struct strap *s, bool event,
+			     const char *json);
 
 struct vagusd {
 	struct vgd_opts *o;
@@ -169,8 +173,9 @@ struct vagusd {
 	bool stopping;
 	vgd_watch_fn watch;
 	void *watch_arg;
-	unsigned watchers;    /* lines are built only when someone watches */
-	vgd_report_fn report; /* NULL: no report writer linked in */
+	unsigned watchers;     /* lines are built only when someone watches */
+	vgd_report_fn report;  /* writes a session's report */
+	struct vg_ctlsrv *ctl; /* the control socket, NULL in tests */
 };
 
 /* opts.c */
@@ -253,6 +258,18 @@ int64_t vgd_wall(const struct vagusd *d, int64_t now);
 void preroll_push(struct preroll *p, int64_t wall, const uint8_t *v,
 		  size_t len);
 void preroll_clear(struct preroll *p);
+
+/* ctl.c */
+
+/* Opens the control socket (--socket, --socket-group). Returns 0 or
+ * -errno with @err set. */
+int ctl_open(struct vagusd *d, char *err, size_t errlen);
+void ctl_close(struct vagusd *d);
+
+/* report.c */
+
+/* The report writer for vagusd: the analysis with --settle. */
+int report_session(const struct vagusd *d, int dirfd, char *err, size_t errlen);
 
 /* straps.c */
 

@@ -3,8 +3,9 @@
  * vagusd: start-up, the loop, shutdown.
  *
  * Start-up: options and config file, logging, the state directory (0700)
- * and STATE/sessions, recovery of sessions a crash left unfinished, then
- * one connection manager per --strap. The loop: wait for the earliest
+ * and STATE/sessions, the control socket, recovery of sessions a crash
+ * left unfinished (closed and reported), then one connection manager per
+ * --strap. The loop: wait for the earliest
  * deadline of any strap or journal (none at all when nothing is
  * connected and nothing is pending), dispatch, run what is due, then
  * write each session journal once (session_flush). SIGTERM and SIGINT end
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "sys/ctlsrv.h"
 #include "sys/loop.h"
 #include "vagus/version.h"
 
@@ -110,6 +112,8 @@ static void run(struct vagusd *d)
 			dl = earliest(dl, conn_deadline(d->straps[i]));
 			dl = earliest(dl, session_deadline(d->straps[i]));
 		}
+		if (d->ctl)
+			dl = earliest(dl, vg_ctlsrv_deadline(d->ctl));
 		rc = vg_loop_run_once(d->loop, dl);
 		if (rc < 0) {
 			errno = -rc;
@@ -117,6 +121,11 @@ static void run(struct vagusd *d)
 		}
 		now = vg_loop_now(d->loop);
 		refresh_wall(d, false);
+		if (d->ctl) {
+			vg_ctlsrv_expire(d->ctl, now);
+			/* Beat lines are built only while someone watches. */
+			d->watchers = vg_ctlsrv_watchers(d->ctl);
+		}
 		for (size_t i = 0; i < d->nstraps; i++)
 			conn_tick(d->straps[i], now);
 		/* One write per journal per iteration. */
@@ -176,7 +185,10 @@ int main(int argc, char **argv)
 		fatal("signals");
 	}
 	refresh_wall(&d, true);
+	d.report = report_session;
 	open_state(&d);
+	if (ctl_open(&d, err, sizeof(err)) < 0)
+		fatalx("%s", err);
 	session_recover_all(&d);
 
 	for (size_t i = 0; i < o.nstraps; i++) {
@@ -194,6 +206,7 @@ int main(int argc, char **argv)
 	run(&d);
 
 	shutdown_all(&d);
+	ctl_close(&d);
 	close(d.sessions_fd);
 	close(d.state_fd);
 	vg_loop_free(d.loop);

@@ -30,18 +30,16 @@ void pipeline_reset(struct strap *s)
 }
 
 /*
- * One watch line per decided beat:
- *   beat {"t_s":..,"hr_bpm":..,"rr_ms":..,"rmssd_ms":..,"artifact":..,
- *         "contact":true|false|null,"strap":".."}
+ * One watch object per decided beat:
+ *   {"t_s":..,"hr_bpm":..,"rr_ms":..,"rmssd_ms":..,"artifact":..,
+ *    "contact":true|false|null,"strap":".."}
  * t_s is the beat's time in seconds on the beat clock (cumulative RR).
  */
 static void emit_line(struct strap *s, const struct vg_beat *b)
 {
 	struct vg_json j;
-	size_t n;
 
-	memcpy(s->line, "beat ", 5);
-	vg_json_init(&j, s->line + 5, sizeof(s->line) - 6, 0);
+	vg_json_init(&j, s->line, sizeof(s->line), 0);
 	vg_json_begin_object(&j);
 	vg_json_key_num(&j, "t_s", (double)b->t / 1024.0);
 	vg_json_key_num(&j, "hr_bpm", s->last_hr);
@@ -58,10 +56,7 @@ static void emit_line(struct strap *s, const struct vg_beat *b)
 	vg_json_end_object(&j);
 	if (vg_json_error(&j))
 		return;
-	n = 5 + vg_json_len(&j);
-	s->line[n++] = '\n';
-	s->line[n] = '\0';
-	s->d->watch(s->d->watch_arg, s, s->line, n);
+	s->d->watch(s->d->watch_arg, s, false, s->line);
 }
 
 /* Beats the artifact stage has decided: into the live window, out. */

@@ -245,17 +245,15 @@ void session_strap_facts(struct strap *s, int64_t now)
 		facts_at(s, vgd_wall(s->d, now));
 }
 
-/* An event line to the watchers: {"type":..,"strap":..,"id":..}. */
+/* An event to the watchers: {"type":..,"strap":..,"id":..,"text":..}. */
 static void watch_event(struct strap *s, const char *type, const char *extra)
 {
 	char line[VGD_LINE_MAX];
 	struct vg_json j;
-	size_t n;
 
 	if (!s->d->watch || !s->d->watchers)
 		return;
-	memcpy(line, "event ", 6);
-	vg_json_init(&j, line + 6, sizeof(line) - 7, 0);
+	vg_json_init(&j, line, sizeof(line), 0);
 	vg_json_begin_object(&j);
 	vg_json_key_str(&j, "type", type);
 	vg_json_key_str(&j, "strap", s->name);
@@ -266,10 +264,7 @@ static void watch_event(struct strap *s, const char *type, const char *extra)
 	vg_json_end_object(&j);
 	if (vg_json_error(&j))
 		return;
-	n = 6 + vg_json_len(&j);
-	line[n++] = '\n';
-	line[n] = '\0';
-	s->d->watch(s->d->watch_arg, s, line, n);
+	s->d->watch(s->d->watch_arg, s, true, line);
 }
 
 int session_start(struct strap *s, bool by_command, const char *tag,
