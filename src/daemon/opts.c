@@ -273,7 +273,9 @@ static void usage(FILE *f)
 	      "  --verbose           debug messages\n"
 	      "  --log DEST          stderr (default) or syslog\n"
 	      "  --config FILE       'key = value' lines, keys as the long "
-	      "options\n",
+	      "options\n"
+	      "  --help              this text\n"
+	      "  --version           the version\n",
 	      f);
 }
 
