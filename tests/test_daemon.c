@@ -11,8 +11,11 @@
  *   - kill -9 at 50 random moments (seeded; the seed is printed): each
  *     restart recovers the session (END "recovered"), and each crash loses
  *     at most the beats of one second of wall time;
- *   - every fault of the simulator: the daemon keeps running and says
- *     what is wrong.
+ *   - every fault of the simulator: the daemon keeps running, answers
+ *     status and says what is wrong;
+ *   - bad clients (garbage, unknown verbs, overlong and half lines, a
+ *     watcher that never reads) never stall it, and a session by hand:
+ *     start, mark, stop, report, list, watch lines.
  *
  * Programs come from $VAGUS_BUILD (default "build"). Everything lives in a
  * mkdtemp folder; every child is killed at the end.
@@ -43,7 +46,7 @@
 #define CRASH_SPEED 50
 
 static char tmpdir[64];
-static char sim_bin[512], vagusd_bin[512];
+static char sim_bin[512], vagusd_bin[512], vagus_bin[512];
 static pid_t children[MAX_CHILDREN];
 static size_t nchildren;
 static unsigned serial;
@@ -1026,6 +1029,173 @@ static void test_bad_straps(void)
 	}
 }
 
+/* Finds "key":"value" text in @reply and copies the value. */
+static bool json_str(const char *reply, const char *key, char *out, size_t cap)
+{
+	char want[64];
+	const char *p, *q;
+
+	snprintf(want, sizeof(want), "\"%s\":\"", key);
+	p = strstr(reply, want);
+	if (!p)
+		return false;
+	p += strlen(want);
+	q = strchr(p, '"');
+	if (!q || (size_t)(q - p) >= cap)
+		return false;
+	memcpy(out, p, (size_t)(q - p));
+	out[q - p] = '\0';
+	return true;
+}
+
+/* Sends @line and expects a reply starting with @want. */
+static void expect_reply(const struct scene *sc, const char *line,
+			 const char *want, char *reply, size_t cap)
+{
+	if (!CHECK(ctl_call(sc->ctl, line, reply, cap) &&
+		   strncmp(reply, want, strlen(want)) == 0))
+		fprintf(stderr,
+			"request %.60s: want \"%s...\", got \"%.200s\"\n", line,
+			want, reply);
+}
+
+/*
+ * The control socket with bad clients (garbage, an unknown verb, an
+ * overlong line, a half line, a watcher that never reads) and the
+ * commands of a session by hand: start, mark, stop, report, list.
+ */
+static void test_control(void)
+{
+	struct scene sc;
+	char reply[65536], id[64], path[512], line[8192];
+	struct journal j;
+	int garbage, unknown, longline, half, stuck, watcher;
+	const char *sargs[] = {"--rr", recording(), "--speed",
+			       "20",   "--loop",    NULL};
+
+	scene_init(&sc, "control");
+	if (!start_sim(&sc, sargs))
+		return;
+	const char *dargs[] = {"--strap", sc.spec,	    "--auto-start",
+			       "0",	  "--gone-timeout", "30",
+			       NULL};
+	if (!CHECK(start_daemon(&sc, dargs)))
+		return;
+	double end = now_s() + 20;
+	while (now_s() < end &&
+	       !(ctl_call(sc.ctl, "status\n", reply, sizeof(reply)) &&
+		 strstr(reply, "\"state\":\"streaming\"")))
+		usleep(10000);
+	if (!CHECK(strstr(reply, "\"state\":\"streaming\""))) {
+		show_file("vagusd", sc.d_err);
+		return;
+	}
+
+	/* Bad clients first; they stay connected through what follows. */
+	garbage = ctl_connect(sc.ctl);
+	CHECK(write(garbage, "\x01\x02garbage\xff=\n", 12) == 12);
+	CHECK(read_line(garbage, line, sizeof(line), 5) >= 0 &&
+	      strncmp(line, "err ", 4) == 0);
+	unknown = ctl_connect(sc.ctl);
+	CHECK(write(unknown, "reboot now=yes\n", 15) == 15);
+	CHECK(read_line(unknown, line, sizeof(line), 5) >= 0 &&
+	      strncmp(line, "err ", 4) == 0);
+	longline = ctl_connect(sc.ctl);
+	memset(line, 'a', sizeof(line));
+	CHECK(write(longline, line, sizeof(line)) > 0);
+	CHECK(read_line(longline, line, sizeof(line), 5) < 0 ||
+	      strncmp(line, "err toolong", 11) == 0);
+	half = ctl_connect(sc.ctl);
+	CHECK(write(half, "sta", 3) == 3);
+	stuck = ctl_connect(sc.ctl);
+	CHECK(write(stuck, "watch\n", 6) == 6);
+	watcher = ctl_connect(sc.ctl);
+	CHECK(write(watcher, "watch\n", 6) == 6);
+	CHECK(read_line(watcher, line, sizeof(line), 5) >= 0 &&
+	      strncmp(line, "ok ", 3) == 0);
+	CHECK(read_line(watcher, line, sizeof(line), 5) >= 0);
+	if (!CHECK(
+		strncmp(line, "beat {", 6) == 0 && strstr(line, "\"t_s\":") &&
+		strstr(line, "\"hr_bpm\":") && strstr(line, "\"rr_ms\":") &&
+		strstr(line, "\"rmssd_ms\":") &&
+		strstr(line, "\"artifact\":false") &&
+		strstr(line, "\"contact\":true") && strstr(line, "\"strap\":")))
+		fprintf(stderr, "watch line: %s\n", line);
+	CHECK(answers_status(&sc));
+
+	/* A session by hand. */
+	expect_reply(&sc, "start tag=mat note=first%20try\n", "ok {", reply,
+		     sizeof(reply));
+	CHECK(json_str(reply, "id", id, sizeof(id)));
+	expect_reply(&sc, "start\n", "err exists", reply, sizeof(reply));
+	expect_reply(&sc, "mark text=breathing%206\n", "ok {", reply,
+		     sizeof(reply));
+	expect_reply(&sc, "start strap=unix:/nowhere\n", "err nostrap", reply,
+		     sizeof(reply));
+	expect_reply(&sc, "status\n", "ok {", reply, sizeof(reply));
+	CHECK(strstr(reply, id) != NULL);
+	/* The CLI reads the same answer. */
+	{
+		char *argv[] = {vagus_bin, (char *)"--socket", sc.ctl,
+				(char *)"status", NULL};
+		char out[200], err[200];
+		snprintf(out, sizeof(out), "%s/cli.out", sc.dir);
+		snprintf(err, sizeof(err), "%s/cli.err", sc.dir);
+		pid_t pid = spawn(argv, out, err);
+		int status = wait_for(pid, 10);
+		if (!CHECK(status != -1 && WIFEXITED(status) &&
+			   WEXITSTATUS(status) == 0))
+			show_file("vagus status", err);
+	}
+	usleep(300000);
+	expect_reply(&sc, "stop\n", "ok {", reply, sizeof(reply));
+	expect_reply(&sc, "stop\n", "err nosession", reply, sizeof(reply));
+	snprintf(line, sizeof(line), "report id=%s\n", id);
+	expect_reply(&sc, line, "ok {", reply, sizeof(reply));
+	CHECK(strstr(reply, "\"text\":") != NULL);
+	expect_reply(&sc, "report id=../../etc\n", "err ", reply,
+		     sizeof(reply));
+	expect_reply(&sc, "report id=last format=json\n", "ok {", reply,
+		     sizeof(reply));
+	expect_reply(&sc, "list\n", "ok {\"sessions\":[", reply, sizeof(reply));
+	CHECK(strstr(reply, id) != NULL);
+	expect_reply(&sc, "version\n", "ok {\"version\":", reply,
+		     sizeof(reply));
+	/* The watcher saw the mark go by. */
+	bool saw_mark = false;
+	for (int i = 0; i < 2000 && !saw_mark; i++) {
+		if (read_line(watcher, line, sizeof(line), 2) < 0)
+			break;
+		saw_mark = strncmp(line, "event {", 7) == 0 &&
+			   strstr(line, "\"type\":\"mark\"") &&
+			   strstr(line, "breathing 6");
+	}
+	CHECK(saw_mark);
+
+	CHECK(alive(sc.daemon));
+	CHECK(answers_status(&sc));
+	close(garbage);
+	close(unknown);
+	close(longline);
+	close(half);
+	close(stuck);
+	close(watcher);
+	CHECK(stop_daemon(&sc));
+
+	session_path(&sc, id, "journal", path, sizeof(path));
+	read_journal(path, &j);
+	CHECK(j.ok);
+	CHECK(json_has(j.session_json, "started_by", "command"));
+	CHECK(json_has(j.session_json, "tag", "mat"));
+	CHECK(json_has(j.session_json, "note", "first try"));
+	CHECK_EQ(j.events, 1);
+	CHECK(strcmp(j.end_reason, "stopped by command") == 0);
+	CHECK(j.n > 0);
+	free(j.rr);
+	kill(sc.sim, SIGTERM);
+	wait_for(sc.sim, 10);
+}
+
 int main(void)
 {
 	const char *build = getenv("VAGUS_BUILD");
@@ -1035,6 +1205,7 @@ int main(void)
 		build = "build";
 	snprintf(sim_bin, sizeof(sim_bin), "%s/vagus-sim", build);
 	snprintf(vagusd_bin, sizeof(vagusd_bin), "%s/vagusd", build);
+	snprintf(vagus_bin, sizeof(vagus_bin), "%s/vagus", build);
 	if (!CHECK(access(sim_bin, X_OK) == 0 &&
 		   access(vagusd_bin, X_OK) == 0)) {
 		fprintf(stderr, "need %s and %s: run make first\n", sim_bin,
@@ -1055,6 +1226,7 @@ int main(void)
 	test_drops();
 	test_crashes();
 	test_bad_straps();
+	test_control();
 	printf("test_daemon: %.1f s\n", now_s() - t0);
 	return vg_test_done();
 }
