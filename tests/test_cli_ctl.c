@@ -414,6 +414,26 @@ static void test_watch_lines(void)
 	free(out);
 	free(err);
 
+	/* Ctrl-C ends a watch cleanly: status 0, nothing on stderr. */
+	start_server();
+	answer = ANSWER_OK;
+	char *args3[] = {(char *)"watch", NULL};
+	pid = spawn(args3, out_path, err_path, -1);
+	CHECK(wait_watcher(1));
+	broadcast_beats(0, 2, "unix:/tmp/a");
+	for (int i = 0; i < 10; i++)
+		step(5);
+	kill(pid, SIGINT);
+	CHECK_EQ(run_child(pid, 5000), 0);
+	out = slurp_quiet(out_path);
+	err = slurp_quiet(err_path);
+	CHECK(!strncmp(out, "t_s=0.500 ", 10));
+	CHECK(strstr(out, "t_s=1.500 ") != NULL);
+	CHECK_EQ(strlen(err), 0);
+	free(out);
+	free(err);
+	stop_server();
+
 	/* A watch the daemon refuses. */
 	start_server();
 	answer = ANSWER_ERR;

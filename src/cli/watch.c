@@ -185,8 +185,11 @@ static void event_short(const char *json, size_t len, char *out, size_t cap)
 	if (vg_jsonscan_get(&obj, "id", &v) == 0 &&
 	    vg_jv_str(&v, id, sizeof(id)) < 0)
 		id[0] = '\0';
-	snprintf(out, cap, "%s%s%s%s%s%s", type, *text ? ": " : "", text,
-		 *id ? " (session " : "", id, *id ? ")" : "");
+	/* A long text is cut at the view's width anyway. */
+	int n = snprintf(out, cap, "%s%s%s%s%s%s", type, *text ? ": " : "",
+			 text, *id ? " (session " : "", id, *id ? ")" : "");
+	if (n < 0)
+		out[0] = '\0';
 	for (char *p = out; *p; p++)
 		if ((unsigned char)*p < ' ' || *p == 0x7f)
 			*p = ' ';
