@@ -38,6 +38,7 @@
 
 #include "test.h"
 #include "vagus/hrs.h"
+#include "vagus/jsonscan.h"
 #include "vagus/record.h"
 
 #define MAX_CHILDREN 256
@@ -585,6 +586,94 @@ static bool json_has(const char *json, const char *key, const char *value)
 	return strstr(json, want) != NULL;
 }
 
+/* A number at a dotted path ("start.time.rmssd_ms") of JSON @text. */
+static bool json_num_at(const char *text, const char *path, double *out)
+{
+	struct vg_jv v, next;
+	char key[64];
+	const char *p = path;
+
+	if (vg_jsonscan_parse(text, strlen(text), &v) < 0)
+		return false;
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		if (n >= sizeof(key))
+			return false;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		if (vg_jsonscan_get(&v, key, &next) < 0)
+			return false;
+		v = next;
+		p += n + (dot ? 1 : 0);
+	}
+	return vg_jv_num(&v, out) == 0;
+}
+
+/*
+ * The report's start and end windows against `vagus analyze --window` on
+ * the same journal: the same beats must give the same numbers.
+ */
+static void check_report_windows(const struct scene *sc, const char *id)
+{
+	static const char *const metrics[] = {
+	    "time.mean_hr_bpm", "time.rmssd_ms", "time.ln_rmssd",
+	    "time.sdnn_ms",	"beats",	 "freq.hf_ms2"};
+	static const char *const windows[] = {"start", "end"};
+	char path[512], journal[512], out[512], err[512], win[64];
+	char *report;
+	double t0, t1, want, got;
+
+	session_path(sc, id, "report.json", path, sizeof(path));
+	session_path(sc, id, "journal", journal, sizeof(journal));
+	report = slurp(path, NULL);
+	for (int w = 0; w < 2; w++) {
+		char key[64];
+		struct vg_jv root, wins, arr, item;
+		size_t pos = 0;
+		if (!CHECK(vg_jsonscan_parse(report, strlen(report), &root) ==
+			       0 &&
+			   vg_jsonscan_get(&root, "windows", &wins) == 0 &&
+			   vg_jsonscan_get(&wins, windows[w], &arr) == 0 &&
+			   vg_jsonscan_next(&arr, &pos, NULL, &item) == 1 &&
+			   vg_jv_num(&item, &t0) == 0 &&
+			   vg_jsonscan_next(&arr, &pos, NULL, &item) == 1 &&
+			   vg_jv_num(&item, &t1) == 0))
+			break;
+		snprintf(win, sizeof(win), "%.17g:%.17g", t0, t1);
+		snprintf(out, sizeof(out), "%s/analyze-%d.out", sc->dir, w);
+		snprintf(err, sizeof(err), "%s/analyze-%d.err", sc->dir, w);
+		char *argv[] = {vagus_bin,
+				(char *)"analyze",
+				(char *)"--json",
+				(char *)"--window",
+				win,
+				journal,
+				NULL};
+		int status = wait_for(spawn(argv, out, err), 30);
+		if (!CHECK(status != -1 && WIFEXITED(status) &&
+			   WEXITSTATUS(status) == 0)) {
+			show_file("vagus analyze", err);
+			continue;
+		}
+		char *a = slurp(out, NULL);
+		for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]);
+		     m++) {
+			snprintf(key, sizeof(key), "%s.%s", windows[w],
+				 metrics[m]);
+			bool have = json_num_at(report, key, &want) &&
+				    json_num_at(a, metrics[m], &got);
+			if (!CHECK(have) || !CHECK_REL(got, want, 1e-9))
+				fprintf(stderr,
+					"report %s vs vagus analyze --window "
+					"%s: %s\n",
+					key, win, have ? "differ" : "missing");
+		}
+		free(a);
+	}
+	free(report);
+}
+
 static struct scene whole, drops;
 static bool whole_up, drops_up;
 
@@ -656,6 +745,13 @@ static void test_whole_session(void)
 	snprintf(dir, sizeof(dir), "%s/sessions/%s", sc.state, ids[0]);
 	CHECK(stat(dir, &sb) == 0 && (sb.st_mode & 0777) == 0700);
 	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	check_report_windows(&sc, ids[0]);
+	session_path(&sc, ids[0], "report.json", path, sizeof(path));
+	char beats[32];
+	snprintf(beats, sizeof(beats), "\"beats\": %zu,", nwant);
+	if (!CHECK(file_has(path, beats)))
+		fprintf(stderr, "report.json does not count %zu beats\n",
+			nwant);
 	const char *reports[] = {"report.json", "report.txt"};
 	for (int k = 0; k < 2; k++) {
 		session_path(&sc, ids[0], reports[k], path, sizeof(path));
@@ -693,6 +789,93 @@ static size_t match_runs(const struct journal *j, const uint16_t *want,
 		found++;
 	}
 	return found;
+}
+
+/* Two straps on one daemon: each has its own session, nothing mixed. */
+static struct scene two_a, two_b;
+static bool two_up;
+
+static const char *recording_b(void)
+{
+	static char path[1024];
+
+	snprintf(path, sizeof(path), "%s",
+		 vg_test_data("rhenanbartels-hrv/real_rri.rr.txt"));
+	return path;
+}
+
+static void start_two_straps(void)
+{
+	const char *sa[] = {"--rr", recording(), "--speed", "500", NULL};
+	const char *sb[] = {"--rr", recording_b(), "--speed", "500", NULL};
+
+	scene_init(&two_a, "two-a");
+	scene_init(&two_b, "two-b");
+	if (!start_sim(&two_a, sa) || !start_sim(&two_b, sb))
+		return;
+	const char *dargs[] = {
+	    "--strap", two_a.spec,	 "--strap", two_b.spec, "--auto-start",
+	    "5",       "--gone-timeout", "1",	    NULL};
+	two_up = CHECK(start_daemon(&two_a, dargs));
+}
+
+static void test_two_straps(void)
+{
+	char ids[8][64], path[512];
+	uint16_t *want[2];
+	size_t nwant[2];
+	bool seen[2] = {false, false};
+
+	if (!two_up)
+		return;
+	CHECK(sim_finished(&two_a, 60));
+	CHECK(sim_finished(&two_b, 60));
+	/* Both sessions end by themselves. */
+	double end = now_s() + 30;
+	size_t n = 0, ended = 0;
+	while (now_s() < end) {
+		n = list_sessions(&two_a, ids, 8);
+		ended = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct journal j;
+			session_path(&two_a, ids[i], "journal", path,
+				     sizeof(path));
+			read_journal(path, &j);
+			ended += j.ends;
+			free(j.rr);
+		}
+		if (n == 2 && ended == 2)
+			break;
+		usleep(5000);
+	}
+	CHECK(stop_daemon(&two_a));
+	if (!CHECK_EQ(n, 2))
+		show_file("vagusd", two_a.d_err);
+	nwant[0] = expected_rr(recording(), &want[0]);
+	nwant[1] = expected_rr(recording_b(), &want[1]);
+	for (size_t i = 0; i < n; i++) {
+		struct journal j;
+		session_path(&two_a, ids[i], "journal", path, sizeof(path));
+		read_journal(path, &j);
+		int k = strstr(j.session_json, two_a.sock) ? 0 : 1;
+		CHECK(strstr(j.session_json, k ? two_b.sock : two_a.sock));
+		seen[k] = true;
+		bool same = j.n == nwant[k] &&
+			    memcmp(j.rr, want[k], j.n * sizeof(uint16_t)) == 0;
+		if (!CHECK(same))
+			fprintf(stderr,
+				"two straps: strap %d: %zu RR values, "
+				"want %zu\n",
+				k, j.n, nwant[k]);
+		CHECK(strcmp(j.end_reason, "strap gone") == 0);
+		free(j.rr);
+	}
+	CHECK(seen[0] && seen[1]);
+	printf("two straps: %zu sessions, %zu and %zu RR values each, "
+	       "exact\n",
+	       n, nwant[0], nwant[1]);
+	free(want[0]);
+	free(want[1]);
 }
 
 /*
@@ -1222,7 +1405,9 @@ int main(void)
 
 	start_whole_session();
 	start_drops();
+	start_two_straps();
 	test_whole_session();
+	test_two_straps();
 	test_drops();
 	test_crashes();
 	test_bad_straps();
