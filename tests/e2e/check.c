@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vagus/adv.h"
 #include "vagus/hrs.h"
 #include "vagus/record.h"
 
@@ -388,6 +389,38 @@ static void trace_command(const char *at, const uint8_t *p, size_t n)
 		printf("%s LE Extended Create Connection command\n", at);
 }
 
+/*
+ * mgmt Device Found, once per address and index: what discovery heard,
+ * and whether the advertising carried the Heart Rate Service.
+ */
+static void trace_found(const char *at, const uint8_t *p, size_t n)
+{
+	static char seen[16][80];
+	static size_t nseen;
+	struct vg_adv adv;
+	char a[18], key[80];
+
+	if (n < 14)
+		return;
+	uint16_t eir_len = le16(p + 12);
+	if ((size_t)14 + eir_len > n)
+		return;
+	addr_str(p, a);
+	snprintf(key, sizeof(key), "%s%s", a, strchr(at, '['));
+	for (size_t i = 0; i < nseen; i++)
+		if (strcmp(seen[i], key) == 0)
+			return;
+	if (nseen < 16)
+		strcpy(seen[nseen++], key);
+	vg_adv_parse(p + 14, eir_len, &adv);
+	printf("%s mgmt Device Found: %s (%s), flags 0x%02x, %s, name "
+	       "\"%s\"\n",
+	       at, a, p[6] == 2 ? "random" : "public", adv.flags,
+	       adv.hrs ? "Heart Rate Service 0x180D advertised"
+		       : "no Heart Rate Service",
+	       adv.name);
+}
+
 static void trace_mgmt(const char *at, const uint8_t *p, size_t n)
 {
 	char a[18];
@@ -408,6 +441,8 @@ static void trace_mgmt(const char *at, const uint8_t *p, size_t n)
 		addr_str(p, a);
 		printf("%s mgmt Device Disconnected: %s, reason %s\n", at, a,
 		       p[7] < 6 ? why[p[7]] : "?");
+	} else if (ev == 0x0012) {
+		trace_found(at, p, n);
 	} else if (ev == 0x000D && n >= 8) {
 		addr_str(p, a);
 		printf("%s mgmt Connect Failed: %s, status 0x%02x\n", at, a,
