@@ -501,6 +501,64 @@ static void test_gap(void)
 	vg_rr_free(&s);
 }
 
+/*
+ * Garbage from a damaged file: NAN, infinite, zero and negative
+ * intervals, times that go backwards or leap, random flags and windows.
+ * Never a crash (ASan and valgrind watch), always a verdict, and a claim
+ * only with a finite interval.
+ */
+static void test_garbage(void)
+{
+	struct vg_rr_series s = VG_RR_SERIES_INIT;
+	struct vg_change_result r;
+	struct vg_change_opts o;
+	const double odd[] = {NAN, INFINITY, -INFINITY, 0, -500, 1e300, 1e-300};
+
+	vg_change_opts_default(&o);
+	rng = 99;
+	for (int it = 0; it < 300; it++) {
+		size_t n = (size_t)(urand() * 1500);
+		double t = urand() * 100;
+		vg_rr_clear(&s);
+		for (size_t i = 0; i < n; i++) {
+			double rr = 400 + 800 * urand();
+			if (urand() < 0.02)
+				rr = odd[(size_t)(urand() * 7) % 7];
+			double dt = urand() < 0.01    ? -5000 * urand()
+				    : urand() < 0.005 ? 1e9 * urand()
+						      : rr;
+			t += isfinite(dt) ? dt : 800;
+			vg_rr_push(&s, rr, t, (uint8_t)(urand() * 8));
+		}
+		struct vg_change_windows w;
+		double a = urand() * 400 - 50, len = urand() * 400;
+		w.start_t0_s = a;
+		w.start_t1_s = a + len;
+		w.end_t0_s = a + len + urand() * 600 - 100;
+		w.end_t1_s = w.end_t0_s + len + urand() * 20 - 10;
+		if (urand() < 0.05)
+			w.end_t1_s = 1e300;
+		o.freq = it % 3 == 0;
+		CHECK_EQ(vg_change_compute(&s, &w, &o, NULL, 0, &r), 0);
+		CHECK(r.verdict <= VG_VERDICT_SHIFT_TO_AROUSAL);
+		CHECK((r.verdict == VG_VERDICT_INSUFFICIENT_DATA) ==
+		      (r.reason != VG_CHANGE_OK));
+		if (r.verdict == VG_VERDICT_SHIFT_TO_REST ||
+		    r.verdict == VG_VERDICT_SHIFT_TO_AROUSAL)
+			CHECK(isfinite(r.ln_rmssd.ci_lo) &&
+			      isfinite(r.ln_rmssd.ci_hi));
+		char text[600];
+		CHECK(vg_change_sentence(&r, text, sizeof(text)) > 0);
+	}
+	o.block_s = 0;
+	struct vg_change_windows w = {60, 120, 120, 180};
+	CHECK_EQ(vg_change_compute(&s, &w, &o, NULL, 0, &r), -EINVAL);
+	vg_change_opts_default(&o);
+	o.level = 1;
+	CHECK_EQ(vg_change_compute(&s, &w, &o, NULL, 0, &r), -EINVAL);
+	vg_rr_free(&s);
+}
+
 /* Real beats: values equal the windows' own metrics; same data, same bytes. */
 static void test_real(void)
 {
@@ -539,7 +597,7 @@ static void test_real(void)
 	CHECK(a.verdict != VG_VERDICT_INSUFFICIENT_DATA);
 	for (size_t i = 0; i < s.n; i++) {
 		double tt = s.t_ms[i] / 1000;
-		if (tt > w.end_t0_s && tt <= w.end_t1_s)
+		if (tt >= w.end_t0_s && tt < w.end_t1_s)
 			vg_rr_push(&win, s.ms[i], s.t_ms[i], 0);
 	}
 	vg_hrv_time(&win, &tm);
@@ -589,6 +647,7 @@ int main(void)
 	test_swc();
 	test_edges();
 	test_gap();
+	test_garbage();
 	test_real();
 	test_names();
 	return vg_test_done();

@@ -21,8 +21,9 @@
  * (--full); it weakens every method's detection at 10 minutes, and the
  * issue's own figures for the reference bootstrap are closer to the
  * former (see the table that --full prints).
- * Windows: settling 60 s, then start and end windows of equal length
- * min(5 min, (duration - 60 s) / 2).
+ * Windows: the report's (vg_report_windows): settling 60 s, then start
+ * and end windows of equal length min(5 min, (duration - 60 s) / 2) in
+ * whole seconds, the end one ending at the last whole second.
  *
  * The reference is a plain moving-block bootstrap of start-versus-end
  * lnRMSSD (blocks of 10 beats resampled within each window, differences
@@ -30,9 +31,10 @@
  * session construction reproduces the issue's figures for it and that the
  * method beats it on false positives and on detection.
  *
- * `make check` runs one shuffle per piece with a 400-draw reference
- * bootstrap (seconds). `make calibrate` runs this binary with --full:
- * eight shuffle seeds, 1000 draws, both progress readings, the full table.
+ * `make check` runs four null shuffles and one planted per piece with a
+ * 400-draw reference bootstrap (seconds). `make calibrate` runs this
+ * binary with --full: that with eight seeds, 1000 draws, both progress
+ * readings, the full table.
  */
 #include <math.h>
 #include <stdint.h>
@@ -42,10 +44,10 @@
 
 #include "test.h"
 #include "vagus/change.h"
+#include "vagus/report.h"
 #include "vagus/rr.h"
 
 #define SETTLE_S 60.0
-#define MAX_WIN_S 300.0
 #define SHUFFLE_BLOCK 32
 #define MA_HALF 15 /* 31-beat centred moving average */
 #define MEAN_RISE 0.04
@@ -174,17 +176,18 @@ static void plant(struct vg_rr_series *s, double g, double x0_s)
 	free(ma);
 }
 
-static void windows(const struct vg_rr_series *s, struct vg_change_windows *w)
+/* The report's windows (vg_report_windows), as a session would get them. */
+static bool windows(const struct vg_rr_series *s, struct vg_change_windows *w)
 {
-	double T = s->t_ms[s->n - 1] / 1000.0;
-	double len = (T - SETTLE_S) / 2;
+	struct vg_report_windows rw;
 
-	if (len > MAX_WIN_S)
-		len = MAX_WIN_S;
-	w->start_t0_s = SETTLE_S;
-	w->start_t1_s = SETTLE_S + len;
-	w->end_t0_s = T - len;
-	w->end_t1_s = T;
+	if (vg_report_windows(vg_rr_duration_s(s), SETTLE_S, &rw) || !rw.ok)
+		return false;
+	w->start_t0_s = rw.start[0];
+	w->start_t1_s = rw.start[1];
+	w->end_t0_s = rw.end[0];
+	w->end_t1_s = rw.end[1];
+	return true;
 }
 
 /* ---- the reference: moving-block bootstrap of the two windows ---- */
@@ -217,10 +220,10 @@ static size_t window_beats(const struct vg_rr_series *s, double t0, double t1,
 			   size_t *lo)
 {
 	size_t i = 0;
-	while (i < s->n && s->t_ms[i] / 1000.0 <= t0)
+	while (i < s->n && s->t_ms[i] < t0 * 1000)
 		i++;
 	size_t j = i;
-	while (j < s->n && s->t_ms[j] / 1000.0 <= t1)
+	while (j < s->n && s->t_ms[j] < t1 * 1000)
 		j++;
 	*lo = i;
 	return j - i;
@@ -281,8 +284,13 @@ static double ref_det(const struct tally *t, int g)
 
 static const struct rec *recs;
 
-static void run(double minutes, double x0_s, uint64_t seed_base, int draws,
-		bool with_ref, struct tally *t)
+/*
+ * Tallies the sessions of all pieces @minutes long: @nulls shuffles of
+ * each piece as null sessions (more of them measure the false-positive
+ * rate more finely), and the first shuffle planted at each gain.
+ */
+static void run(double minutes, double x0_s, uint64_t seed_base, int nulls,
+		int draws, bool with_ref, struct tally *t)
 {
 	struct vg_rr_series s = VG_RR_SERIES_INIT;
 	struct vg_change_opts o;
@@ -302,30 +310,38 @@ static void run(double minutes, double x0_s, uint64_t seed_base, int draws,
 				sum += recs[r].nn[j++];
 			if (j >= recs[r].n)
 				break;
-			uint64_t seed = seed_base * 0x100000001B3ULL +
-					(uint64_t)r * 1000003ULL +
-					(uint64_t)piece * 7919ULL + 1;
-			for (int g = 0; g < NGAIN; g++) {
-				struct vg_change_windows w;
-				make_null(recs[r].nn + i, j - i, seed, &s);
-				if (gains[g] > 0)
-					plant(&s, gains[g], x0_s);
-				windows(&s, &w);
-				vg_change_compute(&s, &w, &o, NULL, 0, &res);
-				t->sessions[g]++;
-				t->rest[g] +=
-				    res.verdict == VG_VERDICT_SHIFT_TO_REST;
-				t->arousal[g] +=
-				    res.verdict == VG_VERDICT_SHIFT_TO_AROUSAL;
-				t->insufficient[g] +=
-				    res.verdict == VG_VERDICT_INSUFFICIENT_DATA;
-				if (!with_ref)
-					continue;
-				int v = reference(
-				    &s, &w, draws,
-				    seed ^ (0xABCDULL + (uint64_t)g), ds);
-				t->ref_pos[g] += v > 0;
-				t->ref_neg[g] += v < 0;
+			for (int sh = 0; sh < nulls; sh++) {
+				uint64_t seed = seed_base * 0x100000001B3ULL +
+						(uint64_t)r * 1000003ULL +
+						(uint64_t)piece * 7919ULL +
+						(uint64_t)sh * 0x51ED27ULL + 1;
+				for (int g = 0; g < (sh ? 1 : NGAIN); g++) {
+					struct vg_change_windows w;
+					make_null(recs[r].nn + i, j - i, seed,
+						  &s);
+					if (gains[g] > 0)
+						plant(&s, gains[g], x0_s);
+					CHECK(windows(&s, &w));
+					vg_change_compute(&s, &w, &o, NULL, 0,
+							  &res);
+					t->sessions[g]++;
+					t->rest[g] += res.verdict ==
+						      VG_VERDICT_SHIFT_TO_REST;
+					t->arousal[g] +=
+					    res.verdict ==
+					    VG_VERDICT_SHIFT_TO_AROUSAL;
+					t->insufficient[g] +=
+					    res.verdict ==
+					    VG_VERDICT_INSUFFICIENT_DATA;
+					if (!with_ref)
+						continue;
+					int v = reference(
+					    &s, &w, draws,
+					    seed ^ (0xABCDULL + (uint64_t)g),
+					    ds);
+					t->ref_pos[g] += v > 0;
+					t->ref_neg[g] += v < 0;
+				}
 			}
 			i = j;
 		}
@@ -367,7 +383,8 @@ static void check_bounds(double minutes, const struct tally *t, bool with_ref)
 {
 	double need = minutes < 15 ? 0.56 : 0.72;
 
-	CHECK(t->sessions[0] > (minutes < 15 ? 300 : 150));
+	CHECK(t->sessions[2] > (minutes < 15 ? 300 : 150));
+	CHECK(t->sessions[0] == 4 * t->sessions[2]);
 	CHECK(fp(t) <= 0.05);
 	CHECK(frac(t->insufficient[0], t->sessions[0]) <= 0.10);
 	CHECK(det(t, 2) >= need);
@@ -409,8 +426,8 @@ int main(int argc, char **argv)
 	printf("method: %s\n\n", VG_CHANGE_METHOD);
 	for (int m = 10; m <= 20; m += 10) {
 		struct tally t = {0};
-		run(m, SETTLE_S, 0, full ? 1000 : 400, true, &t);
-		print_row("change (one shuffle)", m, &t);
+		run(m, SETTLE_S, 0, 4, full ? 1000 : 400, true, &t);
+		print_row("change (4 null shuffles)", m, &t);
 		check_bounds(m, &t, true);
 	}
 	if (full) {
@@ -423,10 +440,10 @@ int main(int argc, char **argv)
 				struct tally sum = {0};
 				for (uint64_t seed = 0; seed < 8; seed++) {
 					struct tally t = {0};
-					run(m, x0, seed, 1000, true, &t);
+					run(m, x0, seed, 4, 1000, true, &t);
 					add_tally(&sum, &t);
 				}
-				print_row("change (8 shuffles)", m, &sum);
+				print_row("change (8 seeds)", m, &sum);
 			}
 		}
 	}

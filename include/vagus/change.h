@@ -78,7 +78,11 @@ enum vg_change_reason {
 /* A plain phrase for @r ("a window has too little clean data", ...). */
 const char *vg_change_reason_text(enum vg_change_reason r);
 
-/* The two windows, in seconds on the series' time axis (t_ms / 1000). */
+/*
+ * The two windows, in seconds on the series' time axis (t_ms / 1000): an
+ * interval belongs to [t0, t1) when the beat that ends it does, the rule
+ * of the report's windows (report.h, vg_report_windows gives them).
+ */
 struct vg_change_windows {
 	double start_t0_s, start_t1_s;
 	double end_t0_s, end_t1_s;
@@ -143,7 +147,8 @@ struct vg_change_result {
  * lnRMSSD of earlier sessions (@nhist values, may be 0); with 7 or more
  * the change is placed against 0.5 SD of them. Fills @out in every case:
  * a session that cannot be judged gets VG_VERDICT_INSUFFICIENT_DATA and a
- * reason. Returns 0, -EINVAL (NULL @s or @out) or -ENOMEM.
+ * reason. Returns 0, -EINVAL (NULL @s or @out, or @opts out of range:
+ * blocks under 1 s, level outside (0, 1)) or -ENOMEM.
  */
 int vg_change_compute(const struct vg_rr_series *s,
 		      const struct vg_change_windows *w,

@@ -486,16 +486,19 @@ static size_t make_blocks(const struct vg_change_windows *w, double len,
 	return nb;
 }
 
-/* Index of the block holding time @t (s) in the sorted blocks, or -1. */
-static long find_block(const struct block *b, size_t nb, double t)
+/*
+ * Index of the block [t0, t1) (s) holding the beat at @t_ms in the sorted
+ * blocks, or -1.
+ */
+static long find_block(const struct block *b, size_t nb, double t_ms)
 {
 	size_t lo = 0, hi = nb;
 
-	if (!nb || !(t > b[0].t0) || t > b[nb - 1].t1)
+	if (!nb || !(t_ms >= b[0].t0 * 1000) || !(t_ms < b[nb - 1].t1 * 1000))
 		return -1;
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
-		if (t > b[mid].t0)
+		if (t_ms >= b[mid].t0 * 1000)
 			lo = mid;
 		else
 			hi = mid;
@@ -510,7 +513,7 @@ static void fill_blocks(const struct vg_rr_series *s, struct block *b,
 	long prev_blk = -1;
 
 	for (size_t i = 0; i < s->n; i++) {
-		long k = find_block(b, nb, s->t_ms[i] / 1000.0);
+		long k = find_block(b, nb, s->t_ms[i]);
 		if (k >= 0 && isfinite(s->ms[i]) && s->ms[i] > 0) {
 			b[k].sum_ms += s->ms[i];
 			b[k].n++;
@@ -531,21 +534,30 @@ static double centre(double a, double b)
 	return 0.5 * (a + b);
 }
 
-/* Sub-series of the intervals whose beat lies in (t0, t1] seconds. */
+/*
+ * Sub-series of the intervals whose beat lies in [t0, t1) seconds: the
+ * rule of the report's windows (include/vagus/report.h), so the start
+ * and end values here are the windows' own.
+ */
 static int cut(const struct vg_rr_series *s, double t0, double t1,
 	       struct vg_rr_series *out)
 {
+	bool prev_in = false;
+
 	vg_rr_clear(out);
 	for (size_t i = 0; i < s->n; i++) {
-		double t = s->t_ms[i] / 1000.0;
-		if (!(t > t0 && t <= t1) || !isfinite(s->ms[i]))
-			continue;
+		/* Compared in ms exactly as report.c does. */
+		double t = s->t_ms[i];
+		bool in = t >= t0 * 1000 && t < t1 * 1000 && isfinite(s->ms[i]);
 		uint8_t fl = s->flags[i];
+		if (!in) {
+			prev_in = false;
+			continue;
+		}
 		/* The previous beat is outside: no difference to it. */
-		if (!out->n)
+		if (!prev_in)
 			fl |= VG_RR_GAP_BEFORE;
-		else if (i > 0 && s->t_ms[i - 1] / 1000.0 <= t0)
-			fl |= VG_RR_GAP_BEFORE;
+		prev_in = true;
 		int err = vg_rr_push(out, s->ms[i], s->t_ms[i], fl);
 		if (err)
 			return err;
@@ -754,10 +766,13 @@ static bool windows_ok(const struct vg_change_windows *w,
 	double a = w->start_t1_s - w->start_t0_s;
 	double b = w->end_t1_s - w->end_t0_s;
 
+	double span = w->end_t1_s - w->start_t0_s;
+
+	/* A million blocks is some 80 days: anything longer is garbage. */
 	return isfinite(w->start_t0_s) && isfinite(w->start_t1_s) &&
 	       isfinite(w->end_t0_s) && isfinite(w->end_t1_s) &&
 	       a + eps >= o->min_window_s && b + eps >= o->min_window_s &&
-	       w->end_t0_s + eps >= w->start_t1_s;
+	       w->end_t0_s + eps >= w->start_t1_s && span / o->block_s <= 1e6;
 }
 
 int vg_change_compute(const struct vg_rr_series *s,
@@ -779,6 +794,10 @@ int vg_change_compute(const struct vg_rr_series *s,
 		vg_change_opts_default(&def);
 		opts = &def;
 	}
+	if (!(opts->block_s >= 1) || !(opts->freq_block_s >= 1) ||
+	    !(opts->level > 0 && opts->level < 1) || !(opts->batch_s >= 0) ||
+	    !(opts->min_window_s >= 0))
+		return -EINVAL;
 	result_clear(out);
 	place_swc(out, history, nhist);
 	if (!windows_ok(w, opts)) {
