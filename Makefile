@@ -165,7 +165,8 @@ fuzz: fuzz-build
 bench: all
 	$(BENCH)
 
-# Eight shuffle seeds and a 1000-draw reference bootstrap: about a minute.
+# Eight seeds of null and planted sessions, a 1000-draw reference bootstrap:
+# a few minutes.
 calibrate: $(BUILD)/tests/test_change_calibration
 	$(BUILD)/tests/test_change_calibration --full
 

@@ -433,9 +433,11 @@ int main(int argc, char **argv)
 	if (full) {
 		for (int variant = 0; variant < 2; variant++) {
 			double x0 = variant ? 0 : SETTLE_S;
-			printf(
-			    "\nmean of 8 shuffle seeds, relaxation from %s:\n",
-			    variant ? "the first beat" : "the end of settling");
+			printf("\n8 seeds (32 null and 8 planted shuffles a "
+			       "piece), "
+			       "relaxation from %s:\n",
+			       variant ? "the first beat"
+				       : "the end of settling");
 			for (int m = 10; m <= 20; m += 10) {
 				struct tally sum = {0};
 				for (uint64_t seed = 0; seed < 8; seed++) {
