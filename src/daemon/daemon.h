@@ -32,7 +32,7 @@
 #include "vagus/live.h"
 #include "vagus/record.h"
 
-#define VGD_STRAPS_MAX 16
+#define VGD_STRAPS_MAX 1024
 #define VGD_PATH_MAX 4096
 /* A strap's name in messages and on the control socket: its spec. */
 #define VGD_NAME_MAX 128

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +84,25 @@ static void open_state(struct vagusd *d)
 	    openat(d->state_fd, "sessions", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->sessions_fd < 0)
 		fatal("%s/sessions", d->o->state_dir);
+}
+
+/*
+ * Each strap holds up to three descriptors (its link, its session folder
+ * and journal), so a studio of many straps outgrows the usual soft limit
+ * of 1024; the hard limit is ours to take.
+ */
+static void raise_fd_limit(size_t nstraps)
+{
+	struct rlimit rl;
+	rlim_t want = 64 + 3 * (rlim_t)nstraps;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		log_warnx("only %llu file descriptors for %zu straps; some "
+			  "may fail to connect",
+			  (unsigned long long)rl.rlim_cur, nstraps);
 }
 
 static void on_signal(struct vg_loop *loop, int signo, void *arg)
@@ -171,6 +191,7 @@ int main(int argc, char **argv)
 	}
 	log_init((enum vg_log_dest)o.log_dest, "vagusd", o.verbose);
 	umask(077);
+	raise_fd_limit(o.nstraps);
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&d, 0, sizeof(d));

@@ -15,7 +15,7 @@
  * Allocations are counted by wrapping malloc, calloc and realloc at link
  * time (see the Makefile).
  *
- * Usage: vagus-bench [FILE]    (default: the first nsr2db recording)
+ * The daemon's figures are in daemon.c; main.c runs both.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -30,7 +30,8 @@
 #include "vagus/live.h"
 #include "vagus/rrfile.h"
 
-#define DEFAULT_FILE "../shared/data/real/pcst/nsr2db-nsr001.rr.txt"
+#include "bench.h"
+
 #define RUNS 15
 #define LIVE_PASSES 20
 
@@ -43,7 +44,7 @@ void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
 
-static unsigned long allocations;
+unsigned long allocations;
 
 void *__wrap_malloc(size_t n)
 {
@@ -65,7 +66,7 @@ void *__wrap_realloc(void *p, size_t n)
 
 /* ---- helpers ---- */
 
-static double now_ns(void)
+double now_ns(void)
 {
 	struct timespec ts;
 
@@ -73,20 +74,35 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static int cmp_double(const void *a, const void *b)
+double wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+double quantile(const double *v, size_t n, double p)
+{
+	size_t k = (size_t)(p * (double)(n - 1) + 0.5);
+
+	return v[k < n ? k : n - 1];
+}
+
+int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
 }
 
-static double median(double *v, size_t n)
+double median(double *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static char *slurp(const char *path, size_t *len)
+char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -241,9 +257,8 @@ static double time_live(const uint16_t *rr, size_t n, unsigned long *allocs,
 	return (t1 - t0) / ((double)n * LIVE_PASSES);
 }
 
-int main(int argc, char **argv)
+int bench_core(const char *path)
 {
-	const char *path = argc > 1 ? argv[1] : DEFAULT_FILE;
 	double parse_ns[RUNS], analyze_ns[RUNS];
 	struct vg_hrv_result res;
 	size_t len, beats = 0;
