@@ -611,6 +611,34 @@ static void test_real(void)
 	vg_rr_free(&win);
 }
 
+/* A lnRMSSD interval clear of zero under a joint test that is not. */
+static void test_borderline(void)
+{
+	struct vg_change_result r;
+	char text[1024];
+
+	memset(&r, 0, sizeof(r));
+	r.verdict = VG_VERDICT_NO_CLEAR_CHANGE;
+	r.ln_rmssd = (struct vg_change_est){.start = 3.5,
+					    .end = 3.62,
+					    .delta = 0.1,
+					    .ci_lo = 0.004,
+					    .ci_hi = 0.196,
+					    .se = 0.048,
+					    .df = 40};
+	r.hr_bpm =
+	    (struct vg_change_est){.delta = 0.5, .ci_lo = -1, .ci_hi = 2};
+	r.t_ln = 0.1 / 0.048;
+	r.crit = 2.2;
+	vg_change_sentence(&r, text, sizeof(text));
+	CHECK(strstr(text, "No clear change") != NULL);
+	CHECK(strstr(text, "borderline") != NULL);
+	CHECK(strstr(text, "2.20 (here 2.08)") != NULL);
+	r.ln_rmssd.ci_lo = -0.01;
+	vg_change_sentence(&r, text, sizeof(text));
+	CHECK(strstr(text, "borderline") == NULL);
+}
+
 static void test_names(void)
 {
 	CHECK(!strcmp(vg_verdict_name(VG_VERDICT_SHIFT_TO_REST),
@@ -649,6 +677,7 @@ int main(void)
 	test_gap();
 	test_garbage();
 	test_real();
+	test_borderline();
 	test_names();
 	return vg_test_done();
 }

@@ -990,6 +990,18 @@ int vg_change_sentence(const struct vg_change_result *r, char *buf, size_t len)
 		    ln, hr);
 		break;
 	}
+	/*
+	 * The 95 % interval alone can exclude zero while the joint test
+	 * (stricter, since it looks at two measures) does not: say so rather
+	 * than leave a reader to wonder.
+	 */
+	if (r->verdict == VG_VERDICT_NO_CLEAR_CHANGE &&
+	    (r->ln_rmssd.ci_lo > 0 || r->ln_rmssd.ci_hi < 0))
+		add(buf, len, &n,
+		    " The lnRMSSD interval alone excludes zero, but a claim "
+		    "weighs lnRMSSD and heart rate together at a 5 %% error "
+		    "rate and needs |t| above %.2f (here %.2f): borderline.",
+		    r->crit, fabs(r->t_ln));
 	if (r->breathing_slowed && r->ln_rmssd.delta > 0)
 		add(buf, len, &n,
 		    " Breathing slowed from %.1f to %.1f breaths/min, so part "
