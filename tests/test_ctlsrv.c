@@ -99,11 +99,37 @@ static void run_for(int ms)
 		step((int)(end - vg_monotonic_ms()));
 }
 
+/* What the server told the daemon's log, all of it, "|"-separated. */
+static char logbuf[8192];
+static int nlog_debug;
+
+static void on_log(void *arg, enum vg_ctlsrv_log_level level, const char *msg)
+{
+	size_t n = strlen(logbuf);
+
+	if (level == VG_CTLSRV_LOG_DEBUG) {
+		nlog_debug++;
+		return;
+	}
+	snprintf(logbuf + n, sizeof(logbuf) - n, "%s|", msg);
+}
+
+static bool logged(const char *what)
+{
+	bool found = strstr(logbuf, what) != NULL;
+
+	if (!found)
+		fprintf(stderr, "not logged: %s\nlog: %s\n", what, logbuf);
+	return found;
+}
+
 static struct vg_ctlsrv *open_srv(const struct vg_ctlsrv_config *base, int *err)
 {
 	struct vg_ctlsrv_config cfg = *base;
 
 	cfg.path = sock_path;
+	cfg.log = on_log;
+	logbuf[0] = '\0';
 	return vg_ctlsrv_open(loop, &cfg, handler, &calls, err);
 }
 
@@ -436,6 +462,7 @@ static void test_requests(void)
 	cl_send(fd, line, VG_CTL_LINE_MAX + 1);
 	cl_read(fd, buf, sizeof(buf), 2, 1000, &eof);
 	CHECK(!strcmp(buf, "err toolong request line longer than the limit\n"));
+	CHECK(logged("request line over 1024 bytes: closed"));
 	CHECK(closed_by_server(fd, 1000));
 	close(fd);
 
@@ -484,6 +511,7 @@ static void test_cap_and_idle(void)
 	CHECK_EQ(vg_ctlsrv_clients(srv), 3);
 	cl_read(fds[3], buf, sizeof(buf), 1, 500, &eof);
 	CHECK(!strcmp(buf, "err busy too many clients\n"));
+	CHECK(logged("refused: 3 clients already connected"));
 	CHECK(eof);
 	close(fds[3]);
 
@@ -500,6 +528,8 @@ static void test_cap_and_idle(void)
 	CHECK(waited >= 100 && waited < 1000);
 	cl_read(fds[1], buf, sizeof(buf), 2, 2000, &eof);
 	CHECK(!strcmp(buf, "err timeout request line unfinished\n"));
+	CHECK(logged("): no request for 150 ms: closed|"));
+	CHECK(logged("): request line unfinished for 150 ms: closed|"));
 	CHECK(eof);
 	run_for(300);
 	CHECK_EQ(vg_ctlsrv_clients(srv), 1);
@@ -599,6 +629,10 @@ static void test_watchers(void)
 	       "slowest broadcast %lld us\n",
 	       dropped_at, strlen(json), (long long)worst_us);
 	CHECK(closed_by_server(stuck, 500));
+	CHECK(logged("): output queue full (65536 bytes): it does not read|"));
+	struct vg_ctlsrv_stats st;
+	vg_ctlsrv_stats(srv, &st);
+	CHECK_EQ(st.dropped, 1);
 	/* The other strap's watcher saw none of these, then sees its own. */
 	cl_read(other, buf, sizeof(buf), 1 << 30, 20, &eof);
 	CHECK_EQ(strlen(buf), 0);
@@ -850,6 +884,8 @@ static void test_peer_creds(void)
 	if (!CHECK(
 		!strcmp(out, "err denied this user may not control vagusd\n")))
 		fprintf(stderr, "got [%s]\n", out);
+	CHECK(logged(", uid 65534) refused: not the daemon's user, root or in "
+		     "its group|"));
 	peer_as(0, 0, NULL, 0, out, sizeof(out));
 	CHECK(!strncmp(out, "ok ", 3));
 	struct vg_ctlsrv_stats st;

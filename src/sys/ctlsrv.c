@@ -70,6 +70,87 @@ struct vg_ctlsrv {
 	struct vg_ctlsrv_client *clients; /* cfg.max_clients slots */
 };
 
+static void client_free(struct vg_ctlsrv_client *c);
+
+static void logv(struct vg_ctlsrv *srv, enum vg_ctlsrv_log_level level,
+		 const struct vg_ctlsrv_client *c, pid_t pid, uid_t uid,
+		 const char *fmt, va_list ap)
+{
+	char msg[256];
+	int n;
+
+	if (!srv->cfg.log)
+		return;
+	if (c)
+		n = snprintf(msg, sizeof(msg),
+			     "control client %llu (pid %ld, uid %lu): ",
+			     (unsigned long long)c->id, (long)c->pid,
+			     (unsigned long)c->uid);
+	else
+		n = snprintf(msg, sizeof(msg),
+			     "control client (pid %ld, uid %lu) refused: ",
+			     (long)pid, (unsigned long)uid);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = 0;
+	if (vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap) < 0)
+		msg[n] = '\0';
+	srv->cfg.log(srv->cfg.log_arg, level, msg);
+}
+
+static void note(struct vg_ctlsrv_client *c, enum vg_ctlsrv_log_level level,
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void note(struct vg_ctlsrv_client *c, enum vg_ctlsrv_log_level level,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(c->srv, level, c, 0, 0, fmt, ap);
+	va_end(ap);
+}
+
+static void note_refused(struct vg_ctlsrv *srv, pid_t pid, uid_t uid,
+			 const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void note_refused(struct vg_ctlsrv *srv, pid_t pid, uid_t uid,
+			 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(srv, VG_CTLSRV_LOG_INFO, NULL, pid, uid, fmt, ap);
+	va_end(ap);
+}
+
+/* A client that broke a rule: counted, told to the daemon, closed. */
+static void drop(struct vg_ctlsrv_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void drop(struct vg_ctlsrv_client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->state == C_FREE)
+		return;
+	c->srv->stats.dropped++;
+	va_start(ap, fmt);
+	logv(c->srv, VG_CTLSRV_LOG_INFO, c, 0, 0, fmt, ap);
+	va_end(ap);
+	client_free(c);
+}
+
+/* A client that went away by itself (closed, reset). */
+static void gone(struct vg_ctlsrv_client *c, const char *why)
+{
+	if (c->state == C_FREE)
+		return;
+	c->srv->stats.left++;
+	note(c, VG_CTLSRV_LOG_DEBUG, "%s", why);
+	client_free(c);
+}
+
 bool vg_ctlsrv_peer_allowed(uid_t self_uid, gid_t group, uid_t uid, gid_t gid,
 			    const gid_t *groups, size_t n)
 {
@@ -111,8 +192,6 @@ int vg_ctlsrv_group(const char *name, gid_t *gid)
 }
 
 /* ---- output ---- */
-
-static void client_free(struct vg_ctlsrv_client *c);
 
 static void update_events(struct vg_ctlsrv_client *c)
 {
@@ -174,8 +253,10 @@ static int flush(struct vg_ctlsrv_client *c)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			c->srv->stats.dropped++;
-			client_free(c);
+			if (errno == EPIPE || errno == ECONNRESET)
+				gone(c, "left");
+			else
+				drop(c, "send: %s", strerror(errno));
 			return -EPIPE;
 		}
 		c->out_head = (c->out_head + (size_t)w) % cap;
@@ -221,8 +302,7 @@ static int queue_line(struct vg_ctlsrv_client *c, const char *prefix,
 	if (need > cap)
 		return -EMSGSIZE;
 	if (need > cap - c->out_len) {
-		c->srv->stats.dropped++;
-		client_free(c);
+		drop(c, "output queue full (%zu bytes): it does not read", cap);
 		return -ENOBUFS;
 	}
 	if (!c->out_len)
@@ -414,9 +494,7 @@ static void client_free(struct vg_ctlsrv_client *c)
 
 void vg_ctlsrv_drop(struct vg_ctlsrv_client *c)
 {
-	if (c->state != C_FREE)
-		c->srv->stats.dropped++;
-	client_free(c);
+	drop(c, "dropped by the daemon");
 }
 
 /* Last words, then closed when sent (or at the deadline). */
@@ -461,6 +539,9 @@ static void take_lines(struct vg_ctlsrv_client *c)
 	       (r = vg_ctl_frame_next(&c->in, &line, &len)) != 0) {
 		if (r < 0) {
 			c->srv->stats.dropped++;
+			note(c, VG_CTLSRV_LOG_INFO,
+			     "request line over %d bytes: closed",
+			     VG_CTL_LINE_MAX);
 			client_closing(c, "toolong",
 				       "request line longer than the limit");
 			return;
@@ -484,8 +565,10 @@ static void on_client(struct vg_loop *loop, int fd, uint32_t events, void *arg)
 		 * this fd number closed within the same loop iteration. */
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 ||
 		    soerr) {
-			c->srv->stats.dropped++;
-			client_free(c);
+			if (soerr == EPIPE || soerr == ECONNRESET)
+				gone(c, "left");
+			else
+				drop(c, "socket error: %s", strerror(soerr));
 			return;
 		}
 	}
@@ -500,8 +583,10 @@ static void on_client(struct vg_loop *loop, int fd, uint32_t events, void *arg)
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == EINTR)
 				return;
-			c->srv->stats.dropped++;
-			client_free(c);
+			if (errno == ECONNRESET)
+				gone(c, "left");
+			else
+				drop(c, "recv: %s", strerror(errno));
 			return;
 		}
 		if (n == 0) {
@@ -557,6 +642,7 @@ static void accept_one(struct vg_ctlsrv *srv, int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
 	    len != sizeof(cred)) {
 		srv->stats.denied++;
+		note_refused(srv, 0, (uid_t)-1, "no peer credentials");
 		refuse(fd, "err denied no peer credentials\n");
 		return;
 	}
@@ -571,12 +657,17 @@ static void accept_one(struct vg_ctlsrv *srv, int fd)
 	if (!vg_ctlsrv_peer_allowed(geteuid(), srv->cfg.group, cred.uid,
 				    cred.gid, groups, ngroups)) {
 		srv->stats.denied++;
+		note_refused(srv, cred.pid, cred.uid,
+			     "not the daemon's user, root or in its group");
 		refuse(fd, "err denied this user may not control vagusd\n");
 		return;
 	}
 	struct vg_ctlsrv_client *c = free_slot(srv);
 	if (!c) {
 		srv->stats.busy++;
+		note_refused(srv, cred.pid, cred.uid,
+			     "%u clients already connected",
+			     srv->cfg.max_clients);
 		refuse(fd, "err busy too many clients\n");
 		return;
 	}
@@ -672,12 +763,25 @@ void vg_ctlsrv_expire(struct vg_ctlsrv *srv, int64_t now)
 		int64_t t = client_deadline(c);
 		if (t < 0 || t > now)
 			continue;
+		if (c->state == C_CLOSING) {
+			/* Its last words were not taken in time. */
+			client_free(c);
+			continue;
+		}
+		if (c->out_len) {
+			/* Stuck: it cannot hear a reason either. */
+			drop(c, "output not read for %d ms",
+			     c->srv->cfg.stall_ms);
+			continue;
+		}
+		/* A silent client is told why before it is closed. */
 		srv->stats.dropped++;
-		/* A silent client is told why; a stuck one cannot hear it. */
-		if (c->state == C_OPEN && !c->out_len && c->line_since >= 0)
-			client_closing(c, "timeout", "request line unfinished");
-		else if (c->state == C_OPEN && !c->out_len)
-			client_closing(c, "timeout", "no request");
+		bool line = c->line_since >= 0;
+		note(c, VG_CTLSRV_LOG_INFO, "%s for %d ms: closed",
+		     line ? "request line unfinished" : "no request",
+		     srv->cfg.idle_ms);
+		client_closing(c, "timeout",
+			       line ? "request line unfinished" : "no request");
 		if (c->state != C_FREE && client_deadline(c) <= now)
 			client_free(c);
 	}

@@ -62,6 +62,20 @@
 struct vg_ctlsrv;
 struct vg_ctlsrv_client;
 
+/* Levels of the log callback. */
+enum vg_ctlsrv_log_level {
+	VG_CTLSRV_LOG_INFO = 0,	 /* a client refused or dropped: misbehaviour */
+	VG_CTLSRV_LOG_DEBUG = 1, /* clients coming and going as they should */
+};
+
+/*
+ * Told why a client was refused or dropped ("control client 3 (pid 812,
+ * uid 1000): output queue full (65536 bytes): it does not read"), so the
+ * daemon can log it. The server itself never logs.
+ */
+typedef void (*vg_ctlsrv_log_fn)(void *arg, enum vg_ctlsrv_log_level level,
+				 const char *msg);
+
 struct vg_ctlsrv_config {
 	const char *path;     /* socket path, < 108 bytes */
 	gid_t group;	      /* VG_CTLSRV_NO_GROUP, or the group let in */
@@ -69,6 +83,8 @@ struct vg_ctlsrv_config {
 	size_t out_max; /* bytes queued per client; 0: VG_CTLSRV_OUT_MAX */
 	int idle_ms;	/* 0: VG_CTLSRV_IDLE_MS */
 	int stall_ms;	/* 0: VG_CTLSRV_STALL_MS */
+	vg_ctlsrv_log_fn log; /* NULL: not told */
+	void *log_arg;
 };
 
 /*
@@ -166,6 +182,7 @@ struct vg_ctlsrv_stats {
 	uint64_t denied;   /* credentials refused */
 	uint64_t busy;	   /* refused at the client cap */
 	uint64_t dropped;  /* full queue, overlong line, timeout, I/O error */
+	uint64_t left;	   /* hung up on their own (a watcher's Ctrl-C) */
 	uint64_t requests; /* lines handed to the handler */
 	uint64_t errors;   /* lines answered with a protocol err */
 };
