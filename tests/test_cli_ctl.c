@@ -509,7 +509,8 @@ static void test_watch_tty(void)
 	int frames = 0;
 	for (char *p = screen; (p = strstr(p, "breathe ")) != NULL; p++)
 		frames++;
-	CHECK(frames > 12);
+	/* 1 first frame + 6 beats + 1 event: the rest are pacer ticks. */
+	CHECK(frames >= 10);
 	printf("tty view: %d frames for 6 beats in %zu bytes\n", frames, len);
 }
 
