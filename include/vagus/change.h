@@ -169,6 +169,9 @@ double vg_stat_t_tail2(double t, double df);
 /* c with P(|T| > c) = @p2 (0 < p2 < 1), Student's t with @df. */
 double vg_stat_t_crit(double p2, double df);
 
+/* x with P(X > x) = @p (0 < p < 1) for a standard normal X; NAN else. */
+double vg_stat_norm_isf(double p);
+
 /*
  * c with P(|X| > c or |Y| > c) = @alpha for standard normal X, Y with
  * correlation @r in [0, 1).

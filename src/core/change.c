@@ -213,6 +213,13 @@ static double norm_quantile_upper(double p)
 	return 0.5 * (lo + hi);
 }
 
+double vg_stat_norm_isf(double p)
+{
+	if (!(p > 0 && p < 1))
+		return NAN;
+	return norm_quantile_upper(p);
+}
+
 /*
  * P(|X| > c or |Y| > c) for standard normal X, Y with correlation r:
  * 1 - integral over |x| < c of phi(x) P(|Y| < c | X = x), Simpson's rule.
