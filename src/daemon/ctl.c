@@ -451,6 +451,16 @@ static void on_request(struct vg_ctlsrv *srv, struct vg_ctlsrv_client *c,
 	}
 }
 
+/* Why a control client was refused or dropped, into the daemon's log. */
+static void on_ctl_log(void *arg, enum vg_ctlsrv_log_level level,
+		       const char *msg)
+{
+	if (level == VG_CTLSRV_LOG_INFO)
+		log_info("%s", msg);
+	else
+		log_debug("%s", msg);
+}
+
 int ctl_open(struct vagusd *d, char *err, size_t errlen)
 {
 	struct vg_ctlsrv_config cfg;
@@ -459,6 +469,7 @@ int ctl_open(struct vagusd *d, char *err, size_t errlen)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.path = d->o->socket;
 	cfg.group = VG_CTLSRV_NO_GROUP;
+	cfg.log = on_ctl_log;
 	if (d->o->socket_group[0]) {
 		rc = vg_ctlsrv_group(d->o->socket_group, &cfg.group);
 		if (rc < 0) {
