@@ -153,28 +153,34 @@ static bool alive(pid_t pid)
 	return waitpid(pid, NULL, WNOHANG) == 0;
 }
 
+/* Reads a whole file (also /proc files, whose size says 0). */
 static char *slurp(const char *path, size_t *lenp)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
+	size_t n = 0, cap = 4096;
+	char *buf = malloc(cap);
 
 	if (lenp)
 		*lenp = 0;
-	if (!f)
-		return strdup("");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		n = 0;
-	if (buf)
-		buf[n] = '\0';
-	fclose(f);
+	if (!buf)
+		abort();
+	if (f) {
+		size_t got;
+		while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+			n += got;
+			if (cap - n - 1 == 0) {
+				cap *= 2;
+				buf = realloc(buf, cap);
+				if (!buf)
+					abort();
+			}
+		}
+		fclose(f);
+	}
+	buf[n] = '\0';
 	if (lenp)
-		*lenp = (size_t)n;
-	return buf ? buf : strdup("");
+		*lenp = n;
+	return buf;
 }
 
 static bool file_has(const char *path, const char *needle)
@@ -1273,6 +1279,14 @@ static void test_control(void)
 		show_file("vagusd", sc.d_err);
 		return;
 	}
+
+	/* Only unix: straps: no capability kept, no_new_privs set. */
+	char status_path[64];
+	snprintf(status_path, sizeof(status_path), "/proc/%d/status",
+		 (int)sc.daemon);
+	CHECK(file_has(status_path, "NoNewPrivs:\t1"));
+	CHECK(file_has(status_path, "CapEff:\t0000000000000000"));
+	CHECK(file_has(status_path, "CapPrm:\t0000000000000000"));
 
 	/* Bad clients first; they stay connected through what follows. */
 	garbage = ctl_connect(sc.ctl);

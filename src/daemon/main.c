@@ -25,6 +25,7 @@
 #include "daemon/daemon.h"
 #include "sys/ctlsrv.h"
 #include "sys/loop.h"
+#include "sys/priv.h"
 #include "vagus/version.h"
 
 /*
@@ -103,6 +104,43 @@ static void raise_fd_limit(size_t nstraps)
 		log_warnx("only %llu file descriptors for %zu straps; some "
 			  "may fail to connect",
 			  (unsigned long long)rl.rlim_cur, nstraps);
+}
+
+/*
+ * What needed privileges is open (state folder, control socket); before
+ * a byte comes from a strap or a client, keep only the capabilities
+ * Bluetooth needs (none when every strap is a unix: one), empty the
+ * other sets, set no_new_privs, and check (vagusd(8), PRIVILEGES). A
+ * process that never had them keeps nothing and only gains
+ * no_new_privs.
+ */
+static void drop_privileges(const struct vagusd *d)
+{
+	struct vg_priv_target t;
+	struct vg_priv_state st;
+	const char *why = NULL;
+	char caps[128];
+	bool bt = false;
+	int rc;
+
+	for (size_t i = 0; i < d->nstraps; i++)
+		if (d->straps[i]->autodisc ||
+		    d->straps[i]->addr.kind == VG_ADDR_BT)
+			bt = true;
+	memset(&t, 0, sizeof(t));
+	if (vg_priv_state(&st) < 0)
+		fatal("cannot read the process's credentials");
+	t.keep_caps = bt ? VG_PRIV_BT_CAPS & st.permitted : 0;
+	rc = vg_priv_drop(&t, &why);
+	if (rc < 0) {
+		errno = -rc;
+		fatal("dropping privileges: %s", why ? why : "failed");
+	}
+	if (bt && (t.keep_caps & VG_PRIV_BT_CAPS) != VG_PRIV_BT_CAPS)
+		log_info("without CAP_NET_ADMIN and CAP_NET_RAW: --strap auto "
+			 "cannot discover straps (see vagusd(8), PRIVILEGES)");
+	log_debug("privileges: keeping %s",
+		  vg_priv_caps_str(t.keep_caps, caps, sizeof(caps)));
 }
 
 static void on_signal(struct vg_loop *loop, int signo, void *arg)
@@ -221,6 +259,7 @@ int main(int argc, char **argv)
 	}
 	log_info("vagusd %s: %zu strap%s, state in %s", VG_VERSION, d.nstraps,
 		 d.nstraps == 1 ? "" : "s", o.state_dir);
+	drop_privileges(&d);
 	for (size_t i = 0; i < d.nstraps; i++)
 		conn_start(d.straps[i], vg_loop_now(d.loop));
 
