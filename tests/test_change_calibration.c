@@ -251,10 +251,16 @@ static int reference(const struct vg_rr_series *s,
 
 /* ---- the table ---- */
 
+#define NMETRIC 5
+static const char *const metric_names[NMETRIC] = {"HR", "RMSSD", "lnRMSSD",
+						  "HF power", "breathing rate"};
+
 struct tally {
 	int sessions[NGAIN];
 	int rest[NGAIN], arousal[NGAIN], insufficient[NGAIN];
 	int ref_pos[NGAIN], ref_neg[NGAIN];
+	/* Null sessions whose interval for each measure excludes zero. */
+	int excl[NMETRIC], with_ci[NMETRIC];
 };
 
 static double frac(int a, int n)
@@ -284,13 +290,27 @@ static double ref_det(const struct tally *t, int g)
 
 static const struct rec *recs;
 
+static void tally_ci(struct tally *t, const struct vg_change_result *r)
+{
+	const struct vg_change_est *e[NMETRIC] = {&r->hr_bpm, &r->rmssd_ms,
+						  &r->ln_rmssd, &r->hf_ms2,
+						  &r->resp_rate_bpm};
+
+	for (int k = 0; k < NMETRIC; k++) {
+		if (!isfinite(e[k]->ci_lo) || !isfinite(e[k]->ci_hi))
+			continue;
+		t->with_ci[k]++;
+		t->excl[k] += e[k]->ci_lo > 0 || e[k]->ci_hi < 0;
+	}
+}
+
 /*
  * Tallies the sessions of all pieces @minutes long: @nulls shuffles of
  * each piece as null sessions (more of them measure the false-positive
  * rate more finely), and the first shuffle planted at each gain.
  */
 static void run(double minutes, double x0_s, uint64_t seed_base, int nulls,
-		int draws, bool with_ref, struct tally *t)
+		int draws, bool with_ref, bool freq, struct tally *t)
 {
 	struct vg_rr_series s = VG_RR_SERIES_INIT;
 	struct vg_change_opts o;
@@ -299,8 +319,11 @@ static void run(double minutes, double x0_s, uint64_t seed_base, int nulls,
 	double len_ms = minutes * 60000.0;
 
 	vg_change_opts_default(&o);
-	/* The verdict does not use HF power or breathing: skip the spectra. */
-	o.freq = false;
+	/*
+	 * The verdict does not use HF power or breathing: the spectra run
+	 * only for the table of every measure's interval (--full).
+	 */
+	o.freq = freq;
 	for (int r = 0; r < 3; r++) {
 		size_t i = 0;
 		for (int piece = 0;; piece++) {
@@ -333,6 +356,8 @@ static void run(double minutes, double x0_s, uint64_t seed_base, int nulls,
 					t->insufficient[g] +=
 					    res.verdict ==
 					    VG_VERDICT_INSUFFICIENT_DATA;
+					if (!g)
+						tally_ci(t, &res);
 					if (!with_ref)
 						continue;
 					int v = reference(
@@ -360,6 +385,10 @@ static void add_tally(struct tally *sum, const struct tally *t)
 		sum->ref_pos[g] += t->ref_pos[g];
 		sum->ref_neg[g] += t->ref_neg[g];
 	}
+	for (int k = 0; k < NMETRIC; k++) {
+		sum->excl[k] += t->excl[k];
+		sum->with_ci[k] += t->with_ci[k];
+	}
 }
 
 static void print_row(const char *what, double minutes, const struct tally *t)
@@ -369,6 +398,10 @@ static void print_row(const char *what, double minutes, const struct tally *t)
 	       what, minutes, t->sessions[0], 100 * fp(t),
 	       100 * frac(t->insufficient[0], t->sessions[0]), det(t, 1),
 	       det(t, 2), det(t, 3));
+	printf("%-26s %4.0f min  intervals excluding zero on null sessions: "
+	       "HR %.1f %%, lnRMSSD %.1f %%\n",
+	       "", minutes, 100 * frac(t->excl[0], t->with_ci[0]),
+	       100 * frac(t->excl[2], t->with_ci[2]));
 	if (t->ref_pos[0] + t->ref_neg[0] + t->ref_pos[2] > 0)
 		printf("%-26s %4.0f min  n=%4d  FP %5.1f %%  "
 		       "                     detection g=0.25/0.5/1.0: %.3f "
@@ -386,6 +419,10 @@ static void check_bounds(double minutes, const struct tally *t, bool with_ref)
 	CHECK(t->sessions[2] > (minutes < 15 ? 300 : 150));
 	CHECK(t->sessions[0] == 4 * t->sessions[2]);
 	CHECK(fp(t) <= 0.05);
+	/* Each interval alone: HR and lnRMSSD (spectra are --full only). */
+	CHECK(t->with_ci[0] == t->sessions[0]);
+	CHECK(frac(t->excl[0], t->with_ci[0]) <= 0.07);
+	CHECK(frac(t->excl[2], t->with_ci[2]) <= 0.07);
 	CHECK(frac(t->insufficient[0], t->sessions[0]) <= 0.10);
 	CHECK(det(t, 2) >= need);
 	CHECK(det(t, 1) <= det(t, 2) && det(t, 2) <= det(t, 3));
@@ -426,7 +463,7 @@ int main(int argc, char **argv)
 	printf("method: %s\n\n", VG_CHANGE_METHOD);
 	for (int m = 10; m <= 20; m += 10) {
 		struct tally t = {0};
-		run(m, SETTLE_S, 0, 4, full ? 1000 : 400, true, &t);
+		run(m, SETTLE_S, 0, 4, full ? 1000 : 400, true, false, &t);
 		print_row("change (4 null shuffles)", m, &t);
 		check_bounds(m, &t, true);
 	}
@@ -442,11 +479,32 @@ int main(int argc, char **argv)
 				struct tally sum = {0};
 				for (uint64_t seed = 0; seed < 8; seed++) {
 					struct tally t = {0};
-					run(m, x0, seed, 4, 1000, true, &t);
+					run(m, x0, seed, 4, 1000, true, false,
+					    &t);
 					add_tally(&sum, &t);
 				}
 				print_row("change (8 seeds)", m, &sum);
 			}
+		}
+	}
+	if (full) {
+		printf("\nnull sessions (4 shuffles a piece) whose 95 %% "
+		       "interval excludes zero:\n%8s",
+		       "");
+		for (int k = 0; k < NMETRIC; k++)
+			printf(" %15s", metric_names[k]);
+		printf("  verdict  insufficient\n");
+		const double mins[] = {5, 10, 20, 30};
+		for (int i = 0; i < 4; i++) {
+			struct tally t = {0};
+			run(mins[i], SETTLE_S, 0, 4, 1, false, true, &t);
+			printf("%4.0f min", mins[i]);
+			for (int k = 0; k < NMETRIC; k++)
+				printf(" %8.1f %% %4d",
+				       100 * frac(t.excl[k], t.with_ci[k]),
+				       t.with_ci[k]);
+			printf("  %5.1f %%  %5.1f %%\n", 100 * fp(&t),
+			       100 * frac(t.insufficient[0], t.sessions[0]));
 		}
 	}
 	for (int i = 0; i < 3; i++)
