@@ -1393,6 +1393,29 @@ static void test_control(void)
 	wait_for(sc.sim, 10);
 }
 
+/*
+ * --strap auto where discovery cannot run (no Bluetooth in a test
+ * machine, or no permission): the daemon stays up, answers, and says why.
+ */
+static void test_auto_without_bluetooth(void)
+{
+	struct scene sc;
+	const char *dargs[] = {"--strap", "auto", NULL};
+
+	scene_init(&sc, "auto");
+	if (!CHECK(start_daemon(&sc, dargs)))
+		return;
+	double end = now_s() + 10;
+	while (now_s() < end && !file_has(sc.d_err, "auto: "))
+		usleep(10000);
+	CHECK(alive(sc.daemon));
+	CHECK(answers_status(&sc));
+	if (!CHECK(file_has(sc.d_err, "auto: cannot discover straps") ||
+		   file_has(sc.d_err, "auto: found")))
+		show_file("vagusd --strap auto", sc.d_err);
+	CHECK(stop_daemon(&sc));
+}
+
 int main(void)
 {
 	const char *build = getenv("VAGUS_BUILD");
@@ -1426,6 +1449,7 @@ int main(void)
 	test_crashes();
 	test_bad_straps();
 	test_control();
+	test_auto_without_bluetooth();
 	printf("test_daemon: %.1f s\n", now_s() - t0);
 	return vg_test_done();
 }

@@ -61,9 +61,19 @@ static size_t read_addrs(const struct vagusd *d, struct vg_addr *out,
 
 	if (read_file(d, buf, sizeof(buf)) < 0)
 		return 0;
-	while (n < max && (p = strstr(p, "\"addr\":\"")) != NULL) {
+	while (n < max && (p = strstr(p, "\"addr\"")) != NULL) {
 		const char *q;
-		p += 8;
+		p += 6;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p != '"')
+			continue;
+		p++;
 		q = strchr(p, '"');
 		if (!q)
 			break;
