@@ -495,6 +495,7 @@ static void test_watch_tty(void)
 	CHECK(strstr(screen, "\033[6F") != NULL);   /* redrawn in place */
 	CHECK(strstr(screen, "HR      64.2 bpm") != NULL);
 	CHECK(strstr(screen, "RMSSD   41.5 ms") != NULL);
+	CHECK(strstr(screen, "RR  996 ms") != NULL);
 	CHECK(strstr(screen, "contact yes") != NULL);
 	CHECK(strstr(screen, "contact n/a") != NULL);
 	CHECK(strstr(screen, "artifact (beat corrected)") != NULL);

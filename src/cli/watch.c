@@ -2,10 +2,10 @@
 /*
  * vagus watch: the live biofeedback view. vagusd streams one "beat" line
  * per heart beat (vagus/ctl.h); on a terminal this redraws a small block
- * in place (HR, RMSSD over 60 s, artifact and contact flags, elapsed
- * time, an HR trend and, with --pacer, a breathing guide that moves
- * between beats); into a pipe or file it prints one line per beat for
- * programs. It ends when vagusd goes away, or on Ctrl-C.
+ * in place (HR, RMSSD over 60 s, the last RR interval, artifact and
+ * contact flags, elapsed time, an HR trend and, with --pacer, a breathing
+ * guide that moves between beats); into a pipe or file it prints one line
+ * per beat for programs. It ends when vagusd goes away, or on Ctrl-C.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -73,11 +73,12 @@ static void help(void)
 	       "\n"
 	       "Live heart rate and HRV from vagusd, beat by beat. On a "
 	       "terminal the view\n"
-	       "updates in place: heart rate, RMSSD over the last 60 s, "
-	       "whether the beat\n"
-	       "was corrected as an artifact, skin contact, the session's "
-	       "elapsed time and\n"
-	       "an HR trend. Otherwise one line per beat:\n"
+	       "updates in place: heart rate, the last RR interval, RMSSD "
+	       "over the last\n"
+	       "60 s, whether the beat was corrected as an artifact, skin "
+	       "contact, the time\n"
+	       "since the strap began streaming, and an HR trend. Otherwise "
+	       "one line per beat:\n"
 	       "  t_s=SECONDS hr_bpm=BPM rr_ms=MS rmssd_ms=MS artifact=0|1 "
 	       "contact=1|0|- strap=SPEC\n"
 	       "(\"-\" where vagusd has no value yet), and for events:\n"
@@ -354,7 +355,12 @@ static void draw(struct view *v)
 		else
 			snprintf(rmssd, sizeof(rmssd), "  ---");
 		draw_line(v, "  HR     %s bpm  %s", hr, trend);
-		draw_line(v, "  RMSSD  %s ms   (last 60 s)", rmssd);
+		if (isfinite(b->rr_ms))
+			draw_line(v,
+				  "  RMSSD  %s ms   (last 60 s)   RR %4.0f ms",
+				  rmssd, b->rr_ms);
+		else
+			draw_line(v, "  RMSSD  %s ms   (last 60 s)", rmssd);
 		int64_t quiet = now - v->last_beat_ms;
 		if (quiet > STALE_MS)
 			draw_line(v,
