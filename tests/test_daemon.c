@@ -1358,16 +1358,32 @@ static void test_control(void)
 	CHECK(strstr(reply, id) != NULL);
 	expect_reply(&sc, "version\n", "ok {\"version\":", reply,
 		     sizeof(reply));
-	/* The watcher saw the mark go by. */
-	bool saw_mark = false;
+	expect_reply(&sc, "report id=last format=txt\n", "ok {", reply,
+		     sizeof(reply));
+	expect_reply(&sc, "report format=html\n", "err invalid", reply,
+		     sizeof(reply));
+	/* No --strap auto looking: discovery hears nothing. */
+	expect_reply(&sc, "scan\n", "ok {\"devices\":[],\"scanning\":false}",
+		     reply, sizeof(reply));
+	/* The watcher saw the mark go by; beats count from the start. */
+	bool saw_mark = false, started = false;
+	double t_first = NAN;
 	for (int i = 0; i < 2000 && !saw_mark; i++) {
 		if (read_line(watcher, line, sizeof(line), 2) < 0)
 			break;
+		if (strstr(line, "\"type\":\"session_start\""))
+			started = true;
+		else if (started && isnan(t_first) &&
+			 strncmp(line, "beat ", 5) == 0)
+			json_num_at(line + 5, "t_s", &t_first);
 		saw_mark = strncmp(line, "event {", 7) == 0 &&
 			   strstr(line, "\"type\":\"mark\"") &&
 			   strstr(line, "breathing 6");
 	}
 	CHECK(saw_mark);
+	if (!CHECK(started && fabs(t_first) < 30))
+		fprintf(stderr, "first beat after the start: t_s %g\n",
+			t_first);
 
 	CHECK(alive(sc.daemon));
 	CHECK(answers_status(&sc));

@@ -11,12 +11,14 @@
  *   mark     {"id","strap","text"}
  *   watch    {"watching":STRAP|"all"}, then beat and event lines
  *   list     {"sessions":[{"id","finished","report"}]}
- *   report   {"id","dir","text"} (format=text, default) or
+ *   report   {"id","dir","text"} (format=txt, the default) or
  *            {"id","dir","json"} (format=json; the report as a string)
+ *   scan     {"scanning","devices":[{"addr","rssi","name","heart_rate",
+ *            "connectable"}]}: what discovery for --strap auto hears
  *   version  {"version"}
  *
  * Error codes: nostrap (unknown strap, or several and none named),
- * nosession, exists, notfound, unsupported, internal.
+ * nosession, exists, notfound, invalid, toolarge, internal.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "sys/btdisc.h"
 #include "sys/ctlsrv.h"
 #include "sys/loop.h"
 #include "sys/report_write.h"
@@ -352,6 +355,8 @@ static void do_report(struct vagusd *d, struct vg_ctlsrv_client *c,
 	const char *id = vg_ctl_get(req, "id");
 	const char *format = vg_ctl_get(req, "format");
 	bool json = format && !strcmp(format, "json");
+	bool text =
+	    !format || !strcmp(format, "txt") || !strcmp(format, "text");
 	char want[VGD_ID_MAX + 1], dir[VGD_PATH_MAX + 64];
 	uint8_t *buf = NULL;
 	size_t len = 0, n;
@@ -359,8 +364,8 @@ static void do_report(struct vagusd *d, struct vg_ctlsrv_client *c,
 	struct vg_json j;
 	int dfd, rc;
 
-	if (format && !json && strcmp(format, "text") != 0) {
-		vg_ctlsrv_reply_err(c, "invalid", "format: text or json");
+	if (!json && !text) {
+		vg_ctlsrv_reply_err(c, "invalid", "format: txt or json");
 		return;
 	}
 	if (!id || !strcmp(id, "last")) {
@@ -412,6 +417,51 @@ static void do_report(struct vagusd *d, struct vg_ctlsrv_client *c,
 	reply(c, &j);
 }
 
+/* What the discovery of a --strap auto that is looking hears. */
+static void do_scan(struct vagusd *d, struct vg_ctlsrv_client *c)
+{
+	const struct vg_discovery_candidate *list[64];
+	bool scanning = false;
+	struct vg_json j;
+
+	vg_json_init(&j, NULL, 0, 0);
+	vg_json_begin_object(&j);
+	vg_json_key_array(&j, "devices");
+	for (size_t i = 0; i < d->nstraps; i++) {
+		struct strap *s = d->straps[i];
+		struct vg_discovery *dv;
+		size_t n;
+		if (!s->disc)
+			continue;
+		dv = vg_btdisc_discovery(s->disc);
+		scanning |= vg_discovery_scanning(dv);
+		n = vg_discovery_list(dv, list, 64);
+		for (size_t k = 0; k < n && k < 64; k++) {
+			const struct vg_discovery_candidate *cd = list[k];
+			struct vg_addr a;
+			char addr[VGD_NAME_MAX];
+			vg_discovery_candidate_addr(cd, &a);
+			vg_addr_format(&a, addr, sizeof(addr));
+			vg_json_begin_object(&j);
+			vg_json_key_str(&j, "addr", addr);
+			if (cd->rssi_valid)
+				vg_json_key_int(&j, "rssi", cd->rssi);
+			else
+				vg_json_key_null(&j, "rssi");
+			vg_json_key_str(&j, "name", cd->name);
+			vg_json_key_bool(&j, "heart_rate", cd->heart_rate);
+			vg_json_key_bool(&j, "connectable", cd->connectable);
+			vg_json_end_object(&j);
+		}
+		/* Every looking strap shares the adapters: one list. */
+		break;
+	}
+	vg_json_end_array(&j);
+	vg_json_key_bool(&j, "scanning", scanning);
+	vg_json_end_object(&j);
+	reply(c, &j);
+}
+
 static void on_request(struct vg_ctlsrv *srv, struct vg_ctlsrv_client *c,
 		       const struct vg_ctl_req *req, void *arg)
 {
@@ -443,10 +493,10 @@ static void on_request(struct vg_ctlsrv *srv, struct vg_ctlsrv_client *c,
 		vg_ctlsrv_reply_ok(c, "{\"version\":\"" VG_VERSION "\"}");
 		break;
 	case VG_CTL_SCAN:
+		do_scan(d, c);
+		break;
 	default:
-		vg_ctlsrv_reply_err(c, "unsupported",
-				    "vagusd does not scan on request: run "
-				    "`vagus scan`");
+		vg_ctlsrv_reply_err(c, "invalid", "unknown verb");
 		break;
 	}
 }
