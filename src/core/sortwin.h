@@ -269,7 +269,13 @@ sortblk_order_pair(const struct sortblk *const w[SORTBLK_SET], size_t n,
 		for (size_t k = below - 1;; k--) {
 			tail = SORTKEY_LOW;
 			for (unsigned b = 0; b < SORTBLK_SET; b++) {
-				uint64_t t = v[b][at[b] - 1];
+				/*
+				 * At 0 this is the block's sentinel slot[0]:
+				 * a signed index, since at[b] - 1 in size_t
+				 * would wrap the pointer (UB, and clang's
+				 * UBSan says so).
+				 */
+				uint64_t t = v[b][(ptrdiff_t)at[b] - 1];
 				arg = t > tail ? b : arg;
 				tail = t > tail ? t : tail;
 			}
