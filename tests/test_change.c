@@ -205,6 +205,24 @@ static void test_trend_batch(void)
 	CHECK_NEAR(both.df, N / f - 2, 1e-9);
 }
 
+/* A parabola leaves a smooth residual that no line takes out. */
+static void test_trend_drift(void)
+{
+	enum { N = 40 };
+	double t[N], y[N];
+	struct vg_change_est e;
+
+	rng = 31;
+	for (int k = 0; k < N; k++) {
+		t[k] = k;
+		y[k] = (k - 20.0) * (k - 20.0) + 0.01 * nrand();
+	}
+	CHECK_EQ(vg_stat_trend(t, y, NULL, N, 0, 10, 0.95, &e, NULL), -ERANGE);
+	CHECK_NEAR(e.rho, 0.95, 1e-12);
+	CHECK_EQ(e.blocks, N);
+	CHECK(isnan(e.delta) && isnan(e.ci_lo));
+}
+
 /* ---- synthetic sessions ---- */
 
 /*
@@ -469,6 +487,37 @@ static void test_edges(void)
 }
 
 /*
+ * RSA that swells and fades again over the session: a line cannot
+ * follow it, its residuals hang together, and the session holds too few
+ * independent stretches for an interval. The reason says so.
+ */
+static void test_hump(void)
+{
+	struct vg_rr_series s = VG_RR_SERIES_INIT;
+	struct vg_change_windows w;
+	struct vg_change_result r;
+	char text[600];
+	double t = 0, phase = 0;
+
+	rng = 5;
+	while (t < 1200e3) {
+		double x = t / 1200e3;
+		double amp = 10 + 60 * sin(3.14159265358979 * x);
+		double rr = 900 + amp * sin(phase) + 2 * nrand();
+		phase += 2 * 3.14159265358979 * 0.25 * rr / 1000;
+		t += rr;
+		vg_rr_push(&s, rr, t, 0);
+	}
+	std_windows(&s, &w);
+	CHECK_EQ(vg_change_compute(&s, &w, NULL, NULL, 0, &r), 0);
+	CHECK_EQ(r.verdict, VG_VERDICT_INSUFFICIENT_DATA);
+	CHECK_EQ(r.reason, VG_CHANGE_TOO_FEW_EFFECTIVE);
+	vg_change_sentence(&r, text, sizeof(text));
+	CHECK(strstr(text, "independent stretches") != NULL);
+	vg_rr_free(&s);
+}
+
+/*
  * A gap never yields a difference: a series of alternating 900/1000 ms
  * whose time jumps by 2 s at a gap where the value jumps to 2000 ms (a
  * lost beat reported as one long interval) keeps the RMSSD of the
@@ -669,12 +718,14 @@ int main(void)
 	test_trend_known();
 	test_trend_autocorr();
 	test_trend_batch();
+	test_trend_drift();
 	test_rest_and_arousal();
 	test_breathing();
 	test_steady_breathing();
 	test_swc();
 	test_edges();
 	test_gap();
+	test_hump();
 	test_garbage();
 	test_real();
 	test_borderline();

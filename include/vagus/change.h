@@ -73,6 +73,8 @@ enum vg_change_reason {
 	VG_CHANGE_DIRTY,	  /* too many corrected beats in a window */
 	VG_CHANGE_NO_VARIATION,	  /* RR constant: lnRMSSD does not exist */
 	VG_CHANGE_TOO_FEW_BLOCKS, /* too few usable blocks for an interval */
+	/* Blocks enough, but under 3 effective ones (slow, uneven drift). */
+	VG_CHANGE_TOO_FEW_EFFECTIVE,
 };
 
 /* A plain phrase for @r ("a window has too little clean data", ...). */
@@ -185,8 +187,9 @@ double vg_stat_union_crit(double r, double alpha);
  * for the long-range check, 0 for lag 1 only); @level sets the interval.
  * Fills @e's delta, ci_lo, ci_hi, se, df, rho, blocks (start and end are
  * left alone). @resid, if not NULL, receives the residuals (NAN where not
- * ok). Returns 0, or -ENODATA (fewer than 4 points, or effective degrees
- * of freedom under 1) with @e's fit fields NAN.
+ * ok). Returns 0, -ENODATA (fewer than 4 points, or all at one time) or
+ * -ERANGE (effective degrees of freedom under 1; @e's rho and blocks are
+ * set), with @e's other fit fields NAN.
  */
 int vg_stat_trend(const double *t, const double *y, const bool *ok, size_t n,
 		  size_t batch, double dist, double level,

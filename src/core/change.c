@@ -97,6 +97,10 @@ const char *vg_change_reason_text(enum vg_change_reason r)
 	case VG_CHANGE_NO_VARIATION:
 		return "the beat-to-beat intervals do not vary, so RMSSD does "
 		       "not exist";
+	case VG_CHANGE_TOO_FEW_EFFECTIVE:
+		return "the heart's rhythm drifted so slowly and unevenly that "
+		       "this session holds too few independent stretches for "
+		       "an honest interval";
 	case VG_CHANGE_TOO_FEW_BLOCKS:
 		return "too few usable stretches of clean beats for an "
 		       "interval";
@@ -373,8 +377,11 @@ int vg_stat_trend(const double *t, const double *y, const bool *ok, size_t n,
 	double df = (double)m / infl - 2;
 	if (df > (double)m - 2)
 		df = (double)m - 2;
-	if (df < 1)
-		return -ENODATA;
+	if (df < 1) {
+		e->rho = r1;
+		e->blocks = m;
+		return -ERANGE;
+	}
 	double se = sqrt(ssr / ((double)m - 2) / sxx * infl) * fabs(dist);
 	double q = vg_stat_t_crit(1 - level, df);
 	e->delta = b * dist;
@@ -887,11 +894,19 @@ int vg_change_compute(const struct vg_rr_series *s,
 	est_clear(&hr);
 	hr.start = ws.hr;
 	hr.end = we.hr;
-	if (vg_stat_trend(t, lnr, ok_ln, nb, batch, dist, opts->level,
-			  &out->ln_rmssd, r_ln) ||
-	    vg_stat_trend(t, lrr, ok_rr, nb, batch, dist, opts->level, &hr,
-			  r_rr)) {
-		out->reason = VG_CHANGE_TOO_FEW_BLOCKS;
+	int e_ln = vg_stat_trend(t, lnr, ok_ln, nb, batch, dist, opts->level,
+				 &out->ln_rmssd, r_ln);
+	int e_hr = vg_stat_trend(t, lrr, ok_rr, nb, batch, dist, opts->level,
+				 &hr, r_rr);
+	if (e_ln || e_hr) {
+		/*
+		 * Enough blocks, but they wander so slowly (or so far from a
+		 * line) that they count as less than three independent ones:
+		 * say that, not "too few beats".
+		 */
+		bool blocks = e_ln == -ENODATA || e_hr == -ENODATA;
+		out->reason = blocks ? VG_CHANGE_TOO_FEW_BLOCKS
+				     : VG_CHANGE_TOO_FEW_EFFECTIVE;
 		est_clear(&out->ln_rmssd);
 		goto out;
 	}
