@@ -758,8 +758,8 @@ static void test_whole_session(void)
 	if (!CHECK(file_has(path, beats)))
 		fprintf(stderr, "report.json does not count %zu beats\n",
 			nwant);
-	const char *reports[] = {"report.json", "report.txt"};
-	for (int k = 0; k < 2; k++) {
+	const char *reports[] = {"report.json", "report.txt", "report.html"};
+	for (int k = 0; k < 3; k++) {
 		session_path(&sc, ids[0], reports[k], path, sizeof(path));
 		if (!CHECK(stat(path, &sb) == 0 &&
 			   (sb.st_mode & 0777) == 0600 && sb.st_size > 0))

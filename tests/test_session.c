@@ -258,6 +258,7 @@ static void test_write_session(void)
 	unlinkat(dfd, "journal", 0);
 	unlinkat(dfd, "report.json", 0);
 	unlinkat(dfd, "report.txt", 0);
+	unlinkat(dfd, "report.html", 0);
 	close(dfd);
 	CHECK_EQ(rmdir(dir), 0);
 	jb_free(&b);

@@ -6,16 +6,19 @@
  * is in the pure core; this file only moves bytes and formats.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "vagus/artifact.h"
 #include "vagus/hrv.h"
 #include "vagus/hrv_json.h"
+#include "vagus/html.h"
 #include "vagus/json.h"
 #include "vagus/report.h"
 #include "vagus/rr.h"
@@ -30,6 +33,7 @@ struct analyze_args {
 	struct vg_hrv_opts opts;
 	bool window; /* --window T0:T1 given */
 	double t0, t1;
+	const char *html; /* --html OUT: the session report page */
 };
 
 /* What a vagus journal held, beside the beats (input was a journal). */
@@ -47,7 +51,7 @@ static void help(void)
 	printf(
 	    "Usage: vagus analyze [--json] [--no-correct] "
 	    "[--detrend priors|linear|none]\n"
-	    "                     [--window T0:T1] FILE\n"
+	    "                     [--window T0:T1] [--html OUT] FILE\n"
 	    "\n"
 	    "Analyzes a recorded RR-interval file: artifact correction "
 	    "(Lipponen and\n"
@@ -83,6 +87,13 @@ static void help(void)
 	    "                    start, gaps included): the rule of the "
 	    "session report's\n"
 	    "                    start and end windows\n"
+	    "  --html OUT        also write the session report as one HTML "
+	    "page to OUT\n"
+	    "                    (\"-\" for standard output, then nothing "
+	    "else is printed):\n"
+	    "                    the windows, the change, plots and data "
+	    "quality, as\n"
+	    "                    vagusd writes report.html for a session\n"
 	    "  -h, --help        show this help\n"
 	    "\n"
 	    "A metric the recording is too short for shows as \"n/a (too "
@@ -157,6 +168,18 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
 				    "0 <= T0 < T1",
 				    val);
 			a->window = true;
+		} else if (!strcmp(s, "--html") || !strncmp(s, "--html=", 7)) {
+			if (s[6] == '=')
+				val = s + 7;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return cli_usage_error(
+				    CMD, "--html needs a file name");
+			if (!*val)
+				return cli_usage_error(
+				    CMD, "--html needs a file name");
+			a->html = val;
 		} else if (!strcmp(s, "--no-correct")) {
 			a->opts.correct = false;
 		} else if (!strcmp(s, "--detrend") ||
@@ -181,6 +204,10 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
 	}
 	if (!a->path)
 		return cli_usage_error(CMD, "missing FILE");
+	if (a->html && a->window)
+		return cli_usage_error(CMD, "--html reports the whole session "
+					    "with its own windows; drop "
+					    "--window");
 	return -1;
 }
 
@@ -390,7 +417,7 @@ static int print_json(const struct analyze_args *a,
  */
 static int read_journal(const char *name, const char *buf, size_t len,
 			struct vg_rr_series *raw, struct vg_rrfile_info *info,
-			struct journal_info *ji)
+			struct journal_info *ji, struct vg_session *keep)
 {
 	struct vg_session s;
 	int rc;
@@ -420,11 +447,109 @@ static int read_journal(const char *name, const char *buf, size_t len,
 	ji->torn_bytes = s.torn_bytes;
 	ji->bad_record = s.stop != 0;
 	ji->ended = s.ended;
+	if (keep) {
+		/* The report page needs the whole session, marks and all. */
+		if (vg_rr_copy(raw, &s.rr)) {
+			vg_session_free(&s);
+			cli_error("%s: out of memory", name);
+			return CLI_EXIT_INTERNAL;
+		}
+		*keep = s;
+		return 0;
+	}
 	/* The series moves out of the session. */
 	*raw = s.rr;
 	s.rr = (struct vg_rr_series)VG_RR_SERIES_INIT;
 	vg_session_free(&s);
 	return 0;
+}
+
+/*
+ * A session made of a plain RR file's beats: no metadata, no strap, no
+ * marks; its gaps are where the file's times jump (VG_RR_GAP_BEFORE).
+ */
+static int session_of_rr(const struct vg_rr_series *raw, struct vg_session *s)
+{
+	size_t n = 0;
+
+	vg_session_init(s);
+	if (vg_rr_copy(&s->rr, raw))
+		return -ENOMEM;
+	for (size_t i = 1; i < raw->n; i++)
+		n += !!(raw->flags[i] & VG_RR_GAP_BEFORE);
+	if (n) {
+		s->gaps = calloc(n, sizeof(*s->gaps));
+		if (!s->gaps) {
+			vg_session_free(s);
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = 1; i < raw->n; i++) {
+		if (!(raw->flags[i] & VG_RR_GAP_BEFORE))
+			continue;
+		struct vg_session_gap *g = &s->gaps[s->ngaps++];
+		double lost = raw->t_ms[i] - raw->ms[i] - raw->t_ms[i - 1];
+		g->t_s = raw->t_ms[i] / 1000;
+		g->lost_s = lost > 0 ? lost / 1000 : 0;
+		g->index = i;
+		g->cause = VG_SESSION_GAP_CLOCK;
+	}
+	return 0;
+}
+
+/* Writes @len bytes to @path (0600 when created), or stdout for "-". */
+static int write_out(const char *path, const char *p, size_t len)
+{
+	bool out = !strcmp(path, "-");
+	int fd =
+	    out ? STDOUT_FILENO
+		: open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (!out && close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
+/* The session report page of @s, per the analysis options, to @path. */
+static int write_html(const struct analyze_args *a, const char *name,
+		      const struct vg_session *s)
+{
+	struct vg_report_opts o;
+	struct vg_report r;
+	char *html = NULL;
+	size_t len = 0;
+	int rc;
+
+	vg_report_opts_default(&o);
+	o.hrv = a->opts;
+	rc = vg_report_build(s, &o, &r);
+	if (!rc)
+		rc = vg_report_html(&r, &html, &len);
+	if (rc) {
+		cli_error("%s: report failed: %s", name, strerror(-rc));
+		return CLI_EXIT_INTERNAL;
+	}
+	rc = write_out(a->html, html, len);
+	free(html);
+	if (rc) {
+		cli_error("%s: %s", cli_file_name(a->html), strerror(-rc));
+		return CLI_EXIT_DATA;
+	}
+	return CLI_EXIT_OK;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -436,6 +561,7 @@ int cmd_analyze(int argc, char **argv)
 	struct vg_rrfile_info info;
 	struct vg_rrfile_error perr;
 	struct journal_info ji = {0};
+	struct vg_session sess;
 	struct vg_hrv_result res;
 	double coverage;
 	const char *name;
@@ -443,6 +569,7 @@ int cmd_analyze(int argc, char **argv)
 	size_t len = 0;
 	int rc, status;
 
+	vg_session_init(&sess);
 	status = parse_args(argc, argv, &a);
 	if (status >= 0)
 		return status;
@@ -465,7 +592,8 @@ int cmd_analyze(int argc, char **argv)
 	}
 
 	if (vg_session_is_journal((const uint8_t *)buf, len)) {
-		status = read_journal(name, buf, len, &raw, &info, &ji);
+		status = read_journal(name, buf, len, &raw, &info, &ji,
+				      a.html ? &sess : NULL);
 		free(buf);
 		if (status)
 			goto out;
@@ -486,6 +614,17 @@ int cmd_analyze(int argc, char **argv)
 			status = CLI_EXIT_INTERNAL;
 			goto out;
 		}
+		if (a.html && session_of_rr(&raw, &sess)) {
+			cli_error("%s: out of memory", name);
+			status = CLI_EXIT_INTERNAL;
+			goto out;
+		}
+	}
+
+	if (a.html) {
+		status = write_html(&a, name, &sess);
+		if (status || !strcmp(a.html, "-"))
+			goto out;
 	}
 
 	if (a.window) {
@@ -531,6 +670,7 @@ int cmd_analyze(int argc, char **argv)
 			status = CLI_EXIT_DATA;
 	}
 out:
+	vg_session_free(&sess);
 	vg_rr_free(&cut);
 	vg_rr_free(&raw);
 	return status;

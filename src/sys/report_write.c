@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sys/store.h"
+#include "vagus/html.h"
 #include "vagus/json.h"
 #include "vagus/session.h"
 
@@ -108,8 +109,8 @@ int vg_report_write_session(int session_dirfd, const struct vg_report_opts *o,
 	struct vg_report r;
 	struct vg_json j;
 	uint8_t *buf = NULL;
-	char *text = NULL;
-	size_t len = 0, tlen = 0;
+	char *text = NULL, *html = NULL;
+	size_t len = 0, tlen = 0, hlen = 0;
 	int rc;
 
 	say(err, errlen, "no error");
@@ -135,6 +136,8 @@ int vg_report_write_session(int session_dirfd, const struct vg_report_opts *o,
 	rc = vg_report_json(&r, &j);
 	if (!rc)
 		rc = vg_report_text(&r, &text, &tlen);
+	if (!rc)
+		rc = vg_report_html(&r, &html, &hlen);
 	if (rc) {
 		say(err, errlen, "report: %s", strerror(-rc));
 		goto out;
@@ -143,6 +146,11 @@ int vg_report_write_session(int session_dirfd, const struct vg_report_opts *o,
 	rc = vg_store_replace(session_dirfd, "report.txt", text, tlen);
 	if (rc) {
 		say(err, errlen, "report.txt: %s", strerror(-rc));
+		goto out;
+	}
+	rc = vg_store_replace(session_dirfd, "report.html", html, hlen);
+	if (rc) {
+		say(err, errlen, "report.html: %s", strerror(-rc));
 		goto out;
 	}
 	/* A trailing newline, as a text file should have. */
@@ -160,6 +168,7 @@ int vg_report_write_session(int session_dirfd, const struct vg_report_opts *o,
 	if (rc)
 		say(err, errlen, "report.json: %s", strerror(-rc));
 out:
+	free(html);
 	free(text);
 	free(buf);
 	vg_json_free(&j);

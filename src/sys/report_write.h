@@ -16,7 +16,8 @@
 /*
  * Reads `journal` in the session folder @session_dirfd, replays it
  * (vg_session_replay), analyses it per @o (NULL for the defaults) and
- * replaces `report.json` and `report.txt` there atomically
+ * replaces `report.txt`, `report.html` and then `report.json` there
+ * atomically
  * (vg_store_replace, mode 0600). A journal with a torn tail or a bad
  * record still gets a report of what it holds. Returns 0, or -errno with
  * a one-line message in @err (@errlen bytes, may be 0): -ENOENT (no
