@@ -1365,7 +1365,7 @@ static void test_control(void)
 	/* No --strap auto looking: discovery hears nothing. */
 	expect_reply(&sc, "scan\n", "ok {\"devices\":[],\"scanning\":false}",
 		     reply, sizeof(reply));
-	/* The watcher saw the mark go by; beats count from the start. */
+	/* The watcher saw the mark go by, and beats after the start. */
 	bool saw_mark = false, started = false;
 	double t_first = NAN;
 	for (int i = 0; i < 5000 && !(saw_mark && !isnan(t_first)); i++) {
@@ -1381,7 +1381,7 @@ static void test_control(void)
 			    strstr(line, "breathing 6");
 	}
 	CHECK(saw_mark);
-	if (!CHECK(started && fabs(t_first) < 30))
+	if (!CHECK(started && t_first > 0))
 		fprintf(stderr, "first beat after the start: t_s %g\n",
 			t_first);
 

@@ -138,7 +138,6 @@ struct strap {
 	struct vg_live live;
 	int contact;	     /* enum vg_contact of the last value, -1 none */
 	uint64_t worn_units; /* RR sum of the current worn run, 1/1024 s */
-	int64_t t_origin;    /* beat time watch lines count from, 1/1024 s */
 	struct preroll pre;
 	char line[VGD_LINE_MAX];
 	uint64_t notifications, malformed, beats_total;

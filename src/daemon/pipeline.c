@@ -34,7 +34,8 @@ void pipeline_reset(struct strap *s)
  *   {"t_s":..,"hr_bpm":..,"rr_ms":..,"rmssd_ms":..,"artifact":..,
  *    "contact":true|false|null,"strap":".."}
  * t_s is the beat's time in seconds on the beat clock (cumulative RR)
- * since the session began (or, without one, since the link first did).
+ * since the strap's link first came up: it only rises, across sessions
+ * and link drops, so a watcher can plot one stream.
  */
 static void emit_line(struct strap *s, const struct vg_beat *b)
 {
@@ -42,7 +43,7 @@ static void emit_line(struct strap *s, const struct vg_beat *b)
 
 	vg_json_init(&j, s->line, sizeof(s->line), 0);
 	vg_json_begin_object(&j);
-	vg_json_key_num(&j, "t_s", (double)(b->t - s->t_origin) / 1024.0);
+	vg_json_key_num(&j, "t_s", (double)b->t / 1024.0);
 	vg_json_key_num(&j, "hr_bpm", s->last_hr);
 	vg_json_key_num(&j, "rr_ms", s->last_rr_ms);
 	vg_json_key_num(&j, "rmssd_ms", s->last_rmssd);

@@ -283,14 +283,10 @@ int session_start(struct strap *s, bool by_command, const char *tag,
 		return -EALREADY;
 	}
 	/* A session by command starts now; one by itself at its first beat. */
-	if (by_command) {
+	if (by_command)
 		preroll_clear(&s->pre);
-		s->t_origin = s->clock.t;
-	} else {
-		if (preroll_first_wall(&s->pre) >= 0)
-			wall = preroll_first_wall(&s->pre);
-		s->t_origin = s->clock.t - (int64_t)s->worn_units;
-	}
+	else if (preroll_first_wall(&s->pre) >= 0)
+		wall = preroll_first_wall(&s->pre);
 	ss = calloc(1, sizeof(*ss));
 	if (!ss) {
 		snprintf(err, errlen, "out of memory");
