@@ -274,6 +274,7 @@ static void test_rest_and_arousal(void)
 	CHECK_EQ(vg_change_compute(&s, &w, NULL, NULL, 0, &r), 0);
 	CHECK_EQ(r.verdict, VG_VERDICT_SHIFT_TO_REST);
 	CHECK_EQ(r.reason, VG_CHANGE_OK);
+	CHECK(!r.mixed);
 	CHECK(r.ln_rmssd.ci_lo > 0);
 	CHECK(r.ln_rmssd.ci_lo <= r.ln_rmssd.delta &&
 	      r.ln_rmssd.delta <= r.ln_rmssd.ci_hi);
@@ -343,6 +344,31 @@ static void test_steady_breathing(void)
 	}
 	printf("steady breathing: %d claims in %d sessions\n", claims, n);
 	CHECK(claims <= n / 10);
+	vg_rr_free(&s);
+}
+
+/*
+ * RSA doubles while heart rate climbs from 67 to 75 bpm: lnRMSSD alone
+ * would pass, but HR says arousal. Mixed: no claim, and the sentence says
+ * why.
+ */
+static void test_mixed(void)
+{
+	struct vg_rr_series s = VG_RR_SERIES_INIT;
+	struct vg_change_windows w;
+	struct vg_change_result r;
+	char text[1024];
+
+	synth(&s, 1200, 900, 800, 20, 45, 0.25, 0.25, 8, 9);
+	std_windows(&s, &w);
+	CHECK_EQ(vg_change_compute(&s, &w, NULL, NULL, 0, &r), 0);
+	CHECK(r.ln_rmssd.ci_lo > 0);
+	CHECK(r.hr_bpm.ci_lo > 0);
+	CHECK(r.mixed);
+	CHECK_EQ(r.verdict, VG_VERDICT_NO_CLEAR_CHANGE);
+	vg_change_sentence(&r, text, sizeof(text));
+	CHECK(strstr(text, "Mixed signals") != NULL);
+	CHECK(strstr(text, "borderline") == NULL);
 	vg_rr_free(&s);
 }
 
@@ -721,6 +747,7 @@ int main(void)
 	test_trend_drift();
 	test_rest_and_arousal();
 	test_breathing();
+	test_mixed();
 	test_steady_breathing();
 	test_swc();
 	test_edges();

@@ -33,7 +33,10 @@
  * sqrt((1 + rho) / 2), carried to Student's t with the smaller effective
  * degrees of freedom), and only in the direction lnRMSSD itself moved.
  * Since c is above the 97.5 % t quantile, t_ln > c means the lnRMSSD
- * interval excludes zero; z > c is HR together with it.
+ * interval excludes zero; z > c is HR together with it. When HR's own
+ * 95 % interval lies on the other side of zero (lnRMSSD up while HR
+ * clearly rose, or the reverse), the signals are mixed and no shift is
+ * claimed.
  *
  * The start and end values are those of the windows themselves (HR =
  * 60000 / mean RR, RMSSD, lnRMSSD; HF power and breathing rate per
@@ -138,8 +141,10 @@ struct vg_change_result {
 	double rho_joint;      /* correlation of the two residual series */
 	double crit;	       /* critical value both are held against */
 	bool breathing_slowed; /* part of an RMSSD rise is slower breathing */
-	double swc;	       /* 0.5 SD of resting lnRMSSD history, or NAN */
-	size_t history;	       /* history sessions given */
+	bool
+	    mixed; /* lnRMSSD cleared the test, HR clearly went the other way */
+	double swc;	/* 0.5 SD of resting lnRMSSD history, or NAN */
+	size_t history; /* history sessions given */
 	enum vg_swc_place swc_place;
 };
 

@@ -47,8 +47,9 @@ const char VG_CHANGE_METHOD[] =
     "lnRMSSD change / SE, t_hr = ln mean RR change / SE, z = (t_ln + "
     "t_hr) / sqrt(2 + 2 rho); a shift is claimed when |t_ln| or |z| "
     "exceeds the critical value that keeps the pair at 5 % false "
-    "positives, in the direction lnRMSSD moved. Deterministic: no "
-    "resampling.";
+    "positives, in the direction lnRMSSD moved, and not when HR's own "
+    "95 % interval lies on the other side of zero (mixed signals). "
+    "Deterministic: no resampling.";
 
 #define SWC_MIN_HISTORY 7
 
@@ -749,12 +750,22 @@ static void verdict(struct vg_change_result *out)
 	out->z_joint = (out->t_ln + out->t_hr) / sqrt(2 + 2 * out->rho_joint);
 	bool up = out->t_ln > out->crit || out->z_joint > out->crit;
 	bool down = out->t_ln < -out->crit || out->z_joint < -out->crit;
-	if (up && dln > 0)
-		out->verdict = VG_VERDICT_SHIFT_TO_REST;
-	else if (down && dln < 0)
-		out->verdict = VG_VERDICT_SHIFT_TO_AROUSAL;
-	else
-		out->verdict = VG_VERDICT_NO_CLEAR_CHANGE;
+	/*
+	 * Heart rate clearly moving the other way (its own 95 % interval
+	 * on the far side of zero) makes the picture mixed: no claim.
+	 */
+	double q_hr = vg_stat_t_crit(0.05, out->hr_bpm.df);
+	bool hr_up = out->t_hr<-q_hr, hr_down = out->t_hr> q_hr;
+	out->verdict = VG_VERDICT_NO_CLEAR_CHANGE;
+	if (up && dln > 0) {
+		out->mixed = hr_up;
+		if (!hr_up)
+			out->verdict = VG_VERDICT_SHIFT_TO_REST;
+	} else if (down && dln < 0) {
+		out->mixed = hr_down;
+		if (!hr_down)
+			out->verdict = VG_VERDICT_SHIFT_TO_AROUSAL;
+	}
 }
 
 static void result_clear(struct vg_change_result *out)
@@ -1006,10 +1017,16 @@ int vg_change_sentence(const struct vg_change_result *r, char *buf, size_t len)
 		add(buf, len, &n, "Shift towards arousal: %s, %s.", ln, hr);
 		break;
 	default:
-		add(buf, len, &n,
-		    "No clear change: %s, %s; the data cannot tell this "
-		    "apart from ordinary variation.",
-		    ln, hr);
+		if (r->mixed)
+			add(buf, len, &n,
+			    "Mixed signals, no clear shift: %s, but %s the "
+			    "other way.",
+			    ln, hr);
+		else
+			add(buf, len, &n,
+			    "No clear change: %s, %s; the data cannot tell "
+			    "this apart from ordinary variation.",
+			    ln, hr);
 		break;
 	}
 	/*
@@ -1017,7 +1034,7 @@ int vg_change_sentence(const struct vg_change_result *r, char *buf, size_t len)
 	 * (stricter, since it looks at two measures) does not: say so rather
 	 * than leave a reader to wonder.
 	 */
-	if (r->verdict == VG_VERDICT_NO_CLEAR_CHANGE &&
+	if (r->verdict == VG_VERDICT_NO_CLEAR_CHANGE && !r->mixed &&
 	    (r->ln_rmssd.ci_lo > 0 || r->ln_rmssd.ci_hi < 0))
 		add(buf, len, &n,
 		    " The lnRMSSD interval alone excludes zero, but a claim "
