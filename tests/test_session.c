@@ -352,6 +352,285 @@ static void test_golden(void)
 	free(rr);
 }
 
+/* Wall-clock ms at which interval @i of @rr starts, from @t0. */
+static int64_t start_of(const uint16_t *rr, size_t i, int64_t t0)
+{
+	uint64_t sum = 0;
+
+	for (size_t k = 0; k < i; k++)
+		sum += rr[k];
+	return t0 + (int64_t)(sum * 1000 / 1024);
+}
+
+/* RMSSD in ms over differences that do not cross a gap, by hand. */
+static double rmssd_by_hand(const struct vg_rr_series *s)
+{
+	double sum = 0;
+	size_t n = 0;
+
+	for (size_t i = 1; i < s->n; i++) {
+		if (s->flags[i] & VG_RR_GAP_BEFORE)
+			continue;
+		double d = s->ms[i] - s->ms[i - 1];
+		sum += d * d;
+		n++;
+	}
+	return n ? sqrt(sum / (double)n) : NAN;
+}
+
+/*
+ * 20 link drops in one session, each losing 15 s of beats: one session,
+ * 20 gaps marked as link gaps at the right beats, every beat sent while
+ * the link was up replayed, and no successive difference across a gap.
+ */
+static void test_link_drops(void)
+{
+	size_t n;
+	uint16_t *rr = load_rr("rhenanbartels-hrv/rest_rri.rr.txt", &n);
+	struct jbuf b;
+	struct vg_session s;
+	struct vg_hrv_time tm;
+	size_t seg = 25, lost = 15, sent = 0, at[20];
+	int64_t shift = 0; /* wall clock lost so far */
+
+	if (!rr)
+		return;
+	jb_init(&b);
+	jb_text(&b, VG_REC_SESSION, T0_MS, "{\"id\":\"x\"}");
+	jb_text(&b, VG_REC_LINK_UP, T0_MS, "A0:9E:1A:12:34:56");
+	size_t i = 0;
+	uint16_t *kept = malloc(n * sizeof(*kept));
+	for (int d = 0; d <= 20 && i < n; d++) {
+		size_t to = i + seg < n ? i + seg : n;
+		int64_t st = start_of(rr, i, T0_MS) + shift;
+		jb_notify(&b, rr + i, to - i, st, 4, 150);
+		memcpy(kept + sent, rr + i, (to - i) * sizeof(*rr));
+		sent += to - i;
+		if (d == 20 || to + lost >= n)
+			break;
+		int64_t down = start_of(rr, to, T0_MS) + shift + 1200;
+		jb_text(&b, VG_REC_LINK_DOWN, down, "supervision timeout");
+		/* The beats of the next 15 intervals never arrive. */
+		jb_text(&b, VG_REC_LINK_UP,
+			start_of(rr, to + lost, T0_MS) + shift,
+			"A0:9E:1A:12:34:56");
+		at[d] = sent;
+		i = to + lost;
+	}
+	vg_session_init(&s);
+	CHECK_EQ(vg_session_replay(b.p, b.len, &s), 0);
+	CHECK_EQ(s.rr.n, sent);
+	size_t same = 0, at_ok = 0, cause_ok = 0;
+	for (size_t k = 0; k < sent && k < s.rr.n; k++)
+		same += s.rr1024[k] == kept[k];
+	CHECK_EQ(same, sent);
+	CHECK_EQ(s.ngaps, 20);
+	for (size_t g = 0; g < s.ngaps && g < 20; g++) {
+		at_ok += s.gaps[g].index == at[g];
+		cause_ok += s.gaps[g].cause == VG_SESSION_GAP_LINK &&
+			    s.gaps[g].lost_s > 5;
+	}
+	CHECK_EQ(at_ok, 20);
+	CHECK_EQ(cause_ok, 20);
+	CHECK_EQ(s.nlinks, 41);
+	vg_hrv_time(&s.rr, &tm);
+	CHECK_EQ(tm.diffs, sent - 1 - 20);
+	CHECK_NEAR(tm.rmssd_ms, rmssd_by_hand(&s.rr), 1e-9);
+	/* The lost time is on the beat axis: windows see a longer session. */
+	CHECK(vg_session_duration_s(&s) > s.rr.t_ms[0] / 1000 + 20 * 10);
+	vg_session_free(&s);
+	jb_free(&b);
+	free(kept);
+	free(rr);
+}
+
+/*
+ * Beats lost without a link event (the strap stopped sending RR for a
+ * while): the beat clock marks the gap; a record missing from the
+ * journal (sequence number skipped) marks one too; an undecodable
+ * notification is counted and skipped; a bad CRC ends the replay there
+ * with everything before it kept.
+ */
+static void test_damage(void)
+{
+	size_t n;
+	uint16_t *rr = load_rr("systole/rr.txt", &n);
+	struct jbuf b;
+	struct vg_session s;
+
+	if (!rr || n < 200)
+		goto out;
+	jb_init(&b);
+	jb_text(&b, VG_REC_SESSION, T0_MS, "{\"id\":\"x\"}");
+	jb_notify(&b, rr, 60, T0_MS, 4, 150);
+	/* 30 beats lost, no link event. */
+	jb_notify(&b, rr + 90, 30, start_of(rr, 90, T0_MS), 4, 150);
+	b.seq++; /* a record that never reached the disk */
+	jb_notify(&b, rr + 120, 30, start_of(rr, 120, T0_MS), 4, 150);
+	/* A value whose flags announce a 16-bit HR it does not carry. */
+	const uint8_t garbage[] = {0x01, 60};
+	jb_rec(&b, VG_REC_NOTIFY, start_of(rr, 150, T0_MS), garbage,
+	       sizeof(garbage), 0);
+	jb_notify(&b, rr + 150, 20, start_of(rr, 150, T0_MS), 4, 150);
+	size_t good_end = b.len;
+	jb_notify(&b, rr + 170, 20, start_of(rr, 170, T0_MS), 4, 150);
+
+	vg_session_init(&s);
+	CHECK_EQ(vg_session_replay(b.p, b.len, &s), 0);
+	CHECK_EQ(s.rr.n, 60 + 30 + 30 + 20 + 20);
+	CHECK_EQ(s.bad_notifications, 1);
+	CHECK_EQ(s.seq_errors, 1);
+	CHECK_EQ(s.ngaps, 2);
+	if (s.ngaps == 2) {
+		CHECK_EQ(s.gaps[0].index, 60);
+		CHECK_EQ(s.gaps[0].cause, VG_SESSION_GAP_CLOCK);
+		CHECK(s.gaps[0].lost_s > 20);
+		CHECK_EQ(s.gaps[1].index, 90);
+		CHECK_EQ(s.gaps[1].cause, VG_SESSION_GAP_RECORD);
+	}
+
+	/* A flipped byte in the record after good_end: replay stops there. */
+	b.p[good_end + 10] ^= 0x55;
+	CHECK_EQ(vg_session_replay(b.p, b.len, &s), 0);
+	CHECK_EQ(s.rr.n, 60 + 30 + 30 + 20);
+	CHECK_EQ(s.stop, -EBADMSG);
+	CHECK_EQ(s.stop_offset, good_end);
+	CHECK_EQ(s.torn_bytes, b.len - good_end);
+
+	/* Not a journal; a version we do not know. */
+	CHECK_EQ(vg_session_replay((const uint8_t *)"766\n800\n", 8, &s),
+		 -EBADMSG);
+	b.p[8] = 9;
+	CHECK_EQ(vg_session_replay(b.p, b.len, &s), -EPROTONOSUPPORT);
+	CHECK_EQ(s.rr.n, 0);
+	vg_session_free(&s);
+	jb_free(&b);
+out:
+	free(rr);
+}
+
+struct kv {
+	char text[2048];
+};
+
+static void kv_str(void *arg, const char *key, const char *val)
+{
+	struct kv *k = arg;
+	size_t l = strlen(k->text);
+
+	snprintf(k->text + l, sizeof(k->text) - l, "%s=\"%s\";", key, val);
+}
+
+static void kv_num(void *arg, const char *key, double v)
+{
+	struct kv *k = arg;
+	size_t l = strlen(k->text);
+
+	snprintf(k->text + l, sizeof(k->text) - l, "%s=%g;", key, v);
+}
+
+static int members(const char *json, struct kv *k)
+{
+	k->text[0] = '\0';
+	return vg_session_json_members(json, strlen(json), kv_str, kv_num, k);
+}
+
+/* The metadata reader: what it hands out, and what it refuses. */
+static void test_json_members(void)
+{
+	struct kv k;
+	static const char *const bad[] = {
+	    "",
+	    "[]",
+	    "{",
+	    "{\"a\"}",
+	    "{\"a\":}",
+	    "{\"a\":1,}",
+	    "{\"a\":01}",
+	    "{\"a\":1.}",
+	    "{\"a\":-}",
+	    "{\"a\":\"x}",
+	    "{\"a\":\"\\x\"}",
+	    "{\"a\":\"\\u12\"}",
+	    "{\"a\":\"tab\there\"}",
+	    "{\"a\":tru}",
+	    "{\"a\":[1,]}",
+	    "{\"a\":1} x",
+	    "{\"a\":1}{}",
+	    "{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
+	};
+
+	CHECK_EQ(members(" { } ", &k), 0);
+	CHECK(!strcmp(k.text, ""));
+	CHECK_EQ(members("{\"id\":\"a\\\"b\\\\c\\/\\n\",\"n\":-1.5e2,"
+			 "\"t\":true,\"f\":false,\"z\":null,\"arr\":[1,{\"x\":"
+			 "2}],\"o\":{\"p\":{\"q\":\"deep\"},\"r\":7}}",
+			 &k),
+		 0);
+	CHECK(!strcmp(k.text, "id=\"a\"b\\c/\n\";n=-150;t=1;f=0;o.p.q="
+			      "\"deep\";o.r=7;"));
+	/* Escapes: a pair makes one character, a lone half and NUL U+FFFD. */
+	CHECK_EQ(
+	    members("{\"u\":\"\\u00e9\\ud83d\\ude00\\ud800x\\u0000\"}", &k), 0);
+	CHECK(!strcmp(k.text, "u=\"\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbdx"
+			      "\xef\xbf\xbd\";"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!CHECK_EQ(members(bad[i], &k), -EBADMSG))
+			printf("accepted: %s\n", bad[i]);
+	/* Cut anywhere, a good object is never accepted. */
+	const char *good = "{\"id\":\"20261130-043718\",\"battery_pct\":80}";
+	size_t cut_ok = 0;
+	for (size_t l = 0; l < strlen(good); l++)
+		cut_ok += vg_session_json_members(good, l, NULL, NULL, NULL) ==
+			  -EBADMSG;
+	CHECK_EQ(cut_ok, strlen(good));
+}
+
+/* A session too short for two 60 s windows says so, in both formats. */
+static void test_short_session(void)
+{
+	size_t n, len;
+	uint16_t *rr = load_rr("systole/rr.txt", &n);
+	struct jbuf b;
+	struct vg_session s;
+	struct vg_report r;
+	struct vg_json j;
+	char *text;
+
+	if (!rr)
+		return;
+	/* About 150 s of beats: 60 s settling leaves 2 x 45 s. */
+	size_t k = 0;
+	uint64_t sum = 0;
+	while (k < n && sum < 150 * 1024)
+		sum += rr[k++];
+	make_session(&b, rr, k);
+	vg_session_init(&s);
+	CHECK_EQ(vg_session_replay(b.p, b.len, &s), 0);
+	CHECK_EQ(vg_report_build(&s, NULL, &r), 0);
+	CHECK(!r.win.ok);
+	CHECK(isnan(r.ln_rmssd.delta) && isnan(r.hr_bpm.start));
+	CHECK(isfinite(r.whole.time.rmssd_ms));
+	vg_json_init(&j, NULL, 0, 0);
+	CHECK_EQ(vg_report_json(&r, &j), 0);
+	CHECK(strstr(vg_json_text(&j), "\"status\":\"insufficient_data\""));
+	CHECK(strstr(vg_json_text(&j),
+		     "\"ln_rmssd\":{\"start\":null,\"end\":null,\"delta\":"
+		     "null}"));
+	CHECK(strstr(vg_json_text(&j), "\"start\":null,\"end\":null"));
+	vg_json_free(&j);
+	if (CHECK_EQ(vg_report_text(&r, &text, &len), 0)) {
+		CHECK(strstr(text, "Not enough data for a start and an end "
+				   "window: the session lasted 150 s"));
+		CHECK(strstr(text, "ln RMSSD (ln ms)              n/a        "
+				   "n/a        n/a\n"));
+		free(text);
+	}
+	vg_session_free(&s);
+	jb_free(&b);
+	free(rr);
+}
+
 int main(void)
 {
 	test_replay_real();
@@ -360,5 +639,9 @@ int main(void)
 	test_truncation();
 	test_write_session();
 	test_golden();
+	test_link_drops();
+	test_damage();
+	test_json_members();
+	test_short_session();
 	return vg_test_done();
 }
