@@ -165,10 +165,12 @@ out:
 
 /*
  * A whole session journal of @rr (@n values, 1/1024 s) with ID @id and
- * tag @tag: metadata, link up, strap facts, beats, a mark at 2 min, end.
+ * tag @tag: metadata, link up, strap facts, beats, a mark at 2 min, and
+ * the end record with @end_reason.
  */
-static inline void make_session_id(struct jbuf *b, const uint16_t *rr, size_t n,
-				   const char *id, const char *tag)
+static inline void make_session_end(struct jbuf *b, const uint16_t *rr,
+				    size_t n, const char *id, const char *tag,
+				    const char *end_reason)
 {
 	char meta[512];
 	int64_t end = T0_MS;
@@ -189,7 +191,13 @@ static inline void make_session_id(struct jbuf *b, const uint16_t *rr, size_t n,
 	for (size_t i = 0; i < n; i++)
 		end += rr[i];
 	jb_text(b, VG_REC_END, T0_MS + (end - T0_MS) * 1000 / 1024 + 2000,
-		"stop");
+		end_reason);
+}
+
+static inline void make_session_id(struct jbuf *b, const uint16_t *rr, size_t n,
+				   const char *id, const char *tag)
+{
+	make_session_end(b, rr, n, id, tag, "stop");
 }
 
 static inline void make_session(struct jbuf *b, const uint16_t *rr, size_t n)

@@ -181,6 +181,7 @@ static const char *flat_get(const struct flat *f, const char *key)
 
 #define ID_DONE "20261130-043718"
 #define ID_OPEN "20261130-043718-2"
+#define ID_RECOVERED "20261129-210000"
 
 static uint16_t *rr;
 static size_t nrr;
@@ -237,6 +238,16 @@ static bool make_state(void)
 		return false;
 	snprintf(report_json, sizeof(report_json), "%s", j);
 	free(j);
+
+	/* Closed by vagusd at start-up after a crash, report written. */
+	make_session_end(&b, rr, nrr / 3, ID_RECOVERED, "mat", "recovered");
+	dfd = session_dir(ID_RECOVERED);
+	if (!CHECK(dfd >= 0))
+		return false;
+	put_file(dfd, "journal", b.p, b.len);
+	CHECK_EQ(vg_report_write_session(dfd, NULL, errbuf, sizeof(errbuf)), 0);
+	close(dfd);
+	jb_free(&b);
 
 	make_session_id(&b, rr, nrr / 2, ID_OPEN, "control");
 	dfd = session_dir(ID_OPEN);
@@ -409,6 +420,10 @@ static void test_list(void)
 	CHECK(strstr(r->out, "mat") && strstr(r->out, "control"));
 	CHECK(strstr(r->out, "ended") != NULL);
 	CHECK(strstr(r->out, "running/unfinished") != NULL);
+	const char *rec = strstr(r->out, ID_RECOVERED " ");
+	CHECK(rec && done && rec < done);
+	CHECK(rec && strstr(rec, "recovered\n") ==
+			 strchr(rec, '\n') - strlen("recovered"));
 
 	const char *a2[] = {"--state-dir", state, "list", "--json", NULL};
 	r = run_vagus(a2);

@@ -344,6 +344,7 @@ struct summary {
 	double beats;
 	double d_hr, d_ln_rmssd;
 	bool windows_ok;
+	bool recovered; /* vagusd closed it at start-up after a crash */
 };
 
 static void sum_str(void *arg, const char *key, const char *val)
@@ -354,6 +355,8 @@ static void sum_str(void *arg, const char *key, const char *val)
 		snprintf(m->tag, sizeof(m->tag), "%s", val);
 	else if (!strcmp(key, "windows.status"))
 		m->windows_ok = !strcmp(val, "ok");
+	else if (!strcmp(key, "end_reason"))
+		m->recovered = !strcmp(val, "recovered");
 }
 
 static void sum_num(void *arg, const char *key, double v)
@@ -398,6 +401,7 @@ static void summarize(int sessfd, const char *id, struct summary *m)
 		if (!vg_session_replay(buf, len, &s)) {
 			m->readable = true;
 			m->ended = s.ended;
+			m->recovered = !strcmp(s.end_reason, "recovered");
 			snprintf(m->tag, sizeof(m->tag), "%s", s.meta.tag);
 			m->beats = (double)s.rr.n;
 			m->duration_s = vg_session_duration_s(&s);
@@ -417,9 +421,11 @@ static const char *state_name(const struct summary *m)
 {
 	if (!m->readable)
 		return "unreadable";
+	if (m->recovered)
+		return m->report ? "recovered" : "recovered, no report";
 	if (m->report)
-		return m->ended ? "ended" : "recovered";
-	return m->ended ? "no report" : "running/unfinished";
+		return m->ended ? "ended" : "reported, not ended";
+	return m->ended ? "ended, no report" : "running/unfinished";
 }
 
 static void list_help(void)
