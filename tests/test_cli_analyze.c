@@ -596,13 +596,69 @@ static void test_usage(void)
 	CHECK(strstr(r.err, "vagus: --nofile: No such file") != NULL);
 }
 
+/* --html OUT: the report page, 0600; "-" puts only the page on stdout. */
+static void test_html(void)
+{
+	const char *file = vg_test_data("rhenanbartels-hrv/rest_rri.rr.txt");
+	static struct run r;
+	char page[128], page2[128], bad[160];
+	struct stat st;
+	size_t len;
+
+	snprintf(page, sizeof(page), "%s/page.html", tmpdir);
+	snprintf(page2, sizeof(page2), "%s/page2.html", tmpdir);
+	const char *a1[] = {"analyze", "--html", page, file, NULL};
+	run_vagus(&r, a1, NULL);
+	CHECK(exited_with(&r, 0));
+	CHECK(strstr(r.out, "Time domain") != NULL);
+	CHECK(stat(page, &st) == 0 && (st.st_mode & 0777) == 0600);
+	char *html = vg_test_slurp(page, &len);
+	if (html) {
+		CHECK(!strncmp(html, "<!DOCTYPE html>", 15));
+		CHECK(strstr(html, "<h1>Recording</h1>") != NULL);
+		CHECK(strstr(html, "<section id=\"spectrum\"") != NULL);
+		CHECK(!strcmp(html + len - 8, "</html>\n"));
+	}
+
+	/* "-": the same page on stdout, and nothing else. */
+	const char *a2[] = {"analyze", "--html", "-", file, NULL};
+	run_vagus(&r, a2, NULL);
+	CHECK(exited_with(&r, 0));
+	CHECK(html && !strcmp(r.out, html));
+	free(html);
+
+	char opt[160];
+	snprintf(opt, sizeof(opt), "--html=%s", page2);
+	const char *a4[] = {"analyze", "--json", opt, file, NULL};
+	run_vagus(&r, a4, NULL);
+	CHECK(exited_with(&r, 0));
+	CHECK(r.out[0] == '{');
+	CHECK(stat(page2, &st) == 0 && st.st_size > 10000);
+
+	const char *u1[] = {"analyze", "--html", page, "--window",
+			    "60:120",  file,	 NULL};
+	usage_error(u1, "drop --window", __LINE__);
+	const char *u2[] = {"analyze", file, "--html", NULL};
+	usage_error(u2, "--html needs a file name", __LINE__);
+	const char *u3[] = {"analyze", "--html=", file, NULL};
+	usage_error(u3, "--html needs a file name", __LINE__);
+
+	/* A page that cannot be written: exit 1 and why. */
+	snprintf(bad, sizeof(bad), "%s/no-such-dir/x.html", tmpdir);
+	const char *b1[] = {"analyze", "--html", bad, file, NULL};
+	run_vagus(&r, b1, NULL);
+	CHECK(exited_with(&r, 1));
+	CHECK(strstr(r.err, "No such file") != NULL);
+}
+
 static void cleanup(void)
 {
 	char path[160];
 	static const char *const names[] = {
 	    "stdout",	    "stderr",	    "short.txt", "empty.txt",
 	    "junk.bin",	    "negative.txt", "words.txt", "absurd.txt",
-	    "comments.txt", "crlf.txt",	    "huge.txt",	 "secret.txt"};
+	    "comments.txt", "crlf.txt",	    "huge.txt",	 "secret.txt",
+	    "page.html",    "page2.html"};
 
 	if (!tmpdir[0])
 		return;
@@ -636,5 +692,6 @@ int main(void)
 	test_short();
 	test_bad_files();
 	test_usage();
+	test_html();
 	return vg_test_done();
 }

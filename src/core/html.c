@@ -309,7 +309,9 @@ static int minutes_build(const struct vg_rr_series *s, double duration_s,
 	for (size_t k = 0; k < n; k++) {
 		double len =
 		    k + 1 < n ? 60000 : duration_s * 1000 - 60000.0 * k;
-		bool ok = cnt[k] && len > 0 && sum[k] >= MINUTE_MIN_COVER * len;
+		/* A last minute of a few seconds would be a few beats. */
+		bool ok = cnt[k] && len >= 60 * MINUTE_MIN_COVER &&
+			  sum[k] >= MINUTE_MIN_COVER * len;
 		m->hr[k] = ok ? 60000 * (double)cnt[k] / sum[k] : NAN;
 		m->rmssd[k] = ok && nd[k] >= MINUTE_MIN_DIFFS
 				  ? sqrt(sq[k] / (double)nd[k])
@@ -440,7 +442,8 @@ static const char css[] =
     "text-align:right;white-space:nowrap}"
     "th:first-child,td:first-child{text-align:left;white-space:normal}"
     "th{font-weight:600;color:#4b5059}"
-    "svg{display:block;width:100%;height:auto;margin:6px 0}"
+    "svg{display:block;width:100%;max-width:640px;height:auto;"
+    "margin:6px 0}"
     "svg text{font:12px system-ui,sans-serif;fill:#4b5059}"
     "svg .yl{text-anchor:end}svg .xl{text-anchor:middle}"
     "svg .xu{text-anchor:end}"

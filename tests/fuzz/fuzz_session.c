@@ -17,15 +17,19 @@
  * Replay must never fail on a good header and must keep its promises:
  * positive intervals equal to their 1/1024 s values, beat times that
  * never go backwards, one gap entry per VG_RR_GAP_BEFORE flag, counters
- * that add up. Small sessions are then analysed and rendered to both
- * report formats, which must succeed.
+ * that add up. Small sessions are then analysed and rendered to the
+ * three report formats, which must succeed; the HTML page must be UTF-8
+ * with no control byte, and no text from the journal may open an element
+ * of its own (every '<' starts one of the few tags the renderer writes).
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vagus/html.h"
 #include "vagus/json.h"
 #include "vagus/record.h"
 #include "vagus/report.h"
@@ -69,6 +73,92 @@ static void check_session(const struct vg_session *s)
 		abort();
 }
 
+/* The elements report.html is made of; anything else came from outside. */
+static bool known_tag(const char *p)
+{
+	static const char *const tags[] = {"!DOCTYPE html>",
+					   "html ",
+					   "/html>",
+					   "head>",
+					   "/head>",
+					   "meta ",
+					   "title>",
+					   "/title>",
+					   "style>",
+					   "/style>",
+					   "body>",
+					   "/body>",
+					   "main>",
+					   "/main>",
+					   "header>",
+					   "/header>",
+					   "h1>",
+					   "/h1>",
+					   "h2>",
+					   "/h2>",
+					   "p>",
+					   "p ",
+					   "/p>",
+					   "b>",
+					   "b ",
+					   "/b>",
+					   "i ",
+					   "/i>",
+					   "span>",
+					   "span ",
+					   "/span>",
+					   "section ",
+					   "section>",
+					   "/section>",
+					   "div ",
+					   "/div>",
+					   "table>",
+					   "/table>",
+					   "tr>",
+					   "/tr>",
+					   "td>",
+					   "td ",
+					   "/td>",
+					   "th>",
+					   "/th>",
+					   "code>",
+					   "/code>",
+					   "sub>",
+					   "/sub>",
+					   "ol ",
+					   "/ol>",
+					   "li>",
+					   "/li>",
+					   "svg ",
+					   "/svg>",
+					   "g>",
+					   "/g>",
+					   "rect ",
+					   "/rect>",
+					   "line ",
+					   "path ",
+					   "text ",
+					   "/text>"};
+
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		if (!strncmp(p, tags[i], strlen(tags[i])))
+			return true;
+	return false;
+}
+
+static void check_html(const char *h, size_t len)
+{
+	if (strlen(h) != len)
+		abort();
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)h[i];
+		if ((c < 0x20 && c != '\n') || c == 0x7f)
+			abort();
+		if (c == '<' && !known_tag(h + i + 1))
+			abort();
+	}
+}
+
 static void report(const struct vg_session *s)
 {
 	struct vg_report r;
@@ -90,6 +180,10 @@ static void report(const struct vg_session *s)
 	vg_json_free(&j);
 	if (vg_report_text(&r, &text, &len) || strlen(text) != len)
 		abort();
+	free(text);
+	if (vg_report_html(&r, &text, &len))
+		abort();
+	check_html(text, len);
 	free(text);
 }
 
