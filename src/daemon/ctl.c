@@ -397,15 +397,22 @@ static void do_report(struct vagusd *d, struct vg_ctlsrv_client *c,
 		return;
 	}
 	rc = vg_report_read_file(dfd, json ? "report.json" : "report.txt",
-				 REPLY_MAX / 2, &buf, &len);
+				 REPLY_MAX - 4096, &buf, &len);
 	close(dfd);
+	snprintf(dir, sizeof(dir), "%s/sessions/%s", d->o->state_dir, want);
+	if (rc == -EFBIG) {
+		vg_ctlsrv_reply_err(c, "toolarge",
+				    "the report is too large for the control "
+				    "socket: read %s/%s",
+				    dir, json ? "report.json" : "report.txt");
+		return;
+	}
 	if (rc < 0) {
 		vg_ctlsrv_reply_err(
 		    c, "notfound", "session %s has no report%s", want,
 		    running(d, want) ? " yet: it is still running" : "");
 		return;
 	}
-	snprintf(dir, sizeof(dir), "%s/sessions/%s", d->o->state_dir, want);
 	vg_json_init(&j, NULL, 0, 0);
 	vg_json_begin_object(&j);
 	vg_json_key_str(&j, "id", want);
@@ -414,6 +421,15 @@ static void do_report(struct vagusd *d, struct vg_ctlsrv_client *c,
 	vg_json_strn(&j, (const char *)buf, len);
 	vg_json_end_object(&j);
 	free(buf);
+	/* Escaping can grow it past what one reply may hold. */
+	if (!vg_json_error(&j) && vg_json_len(&j) > REPLY_MAX) {
+		vg_json_free(&j);
+		vg_ctlsrv_reply_err(c, "toolarge",
+				    "the report is too large for the control "
+				    "socket: read %s",
+				    dir);
+		return;
+	}
 	reply(c, &j);
 }
 
