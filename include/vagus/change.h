@@ -8,9 +8,9 @@
  * is cut into short blocks: for HR and lnRMSSD 7.5 to 12.5 s (10 s on
  * average) in a fixed golden-ratio sequence, so that no steady rhythm can
  * lock to the grid; for HF power and breathing rate blocks of at least
- * 64 s (HF needs 60 s), each window holding whole ones. Each block gives one value: ln of its mean RR,
- * lnRMSSD from the successive differences inside it (none across a gap),
- * ln HF power, breathing rate. A least-squares line through the block
+ * 64 s (HF needs 60 s), each window holding whole ones. Each block gives
+ * one value: ln of its mean RR, lnRMSSD from the successive differences
+ * inside it (none across a gap), ln HF power, breathing rate. A least-squares line through the block
  * values over the whole course of the session gives the change, the
  * line's rise from the centre of the start window to the centre of the end
  * window. Its standard error allows for serial dependence: the lag-1
@@ -20,8 +20,9 @@
  * consecutive residuals vary more than f times their parts would
  * (dependence that skips a neighbour), that ratio is f instead. The sample
  * shrinks to n / f effective blocks; the 95 % interval uses Student's t
- * with that effective sample's degrees of freedom (minus 2). So a session with few
- * effective samples gets a wide interval, never a falsely narrow one.
+ * with that effective sample's degrees of freedom (minus 2). So a session
+ * with few effective samples gets a wide interval, never a falsely narrow
+ * one, and one with under three gets no interval at all.
  * No resampling, no random numbers: the same beats give the same numbers.
  *
  * The verdict joins lnRMSSD and HR: t_ln is the lnRMSSD change over its
@@ -44,6 +45,12 @@
  * from the log-scale line and are carried back to the units at the start
  * value: HR delta = HR_start (exp(-d) - 1), RMSSD and HF delta =
  * start (exp(d) - 1).
+ *
+ * Input: the session's artifact-corrected series (vg_artifacts_correct),
+ * whose VG_RR_CORRECTED / VG_RR_INSERTED flags feed the dirty-window
+ * check, and the report's windows (vg_report_windows). Calibration on
+ * real beats: tests/test_change_calibration.c (`make calibrate` for the
+ * full table).
  *
  * Pure: heap scratch only (offline path), no I/O.
  */
