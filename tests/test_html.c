@@ -21,6 +21,8 @@
 #include "session_journal.h"
 #include "sys/report_write.h"
 #include "test.h"
+#include "vagus/artifact.h"
+#include "vagus/change.h"
 #include "vagus/html.h"
 #include "vagus/record.h"
 #include "vagus/report.h"
@@ -350,6 +352,86 @@ static void test_golden(void)
 	free(rr);
 }
 
+/*
+ * With the change statistics of the report's windows: the verdict the
+ * code computed, its sentence, each interval, and the method.
+ */
+static void test_change_page(void)
+{
+	size_t n, len;
+	uint16_t *rr = load_rr("rhenanbartels-hrv/rest_rri.rr.txt", &n);
+	struct jbuf b;
+	struct vg_session s;
+	struct vg_report r;
+	struct vg_change_result c;
+	struct vg_rr_series corr = VG_RR_SERIES_INIT;
+	char *html, want[1200];
+
+	if (!rr)
+		return;
+	hostile_session(&b, rr, n);
+	vg_session_init(&s);
+	CHECK_EQ(vg_session_replay(b.p, b.len, &s), 0);
+	CHECK_EQ(vg_report_build(&s, NULL, &r), 0);
+	/* As change.h asks: the corrected series, the report's windows. */
+	struct vg_artifact_summary as;
+	struct vg_change_windows w = {r.win.start[0], r.win.start[1],
+				      r.win.end[0], r.win.end[1]};
+	CHECK_EQ(vg_artifacts_correct(&s.rr, &corr, &as, NULL), 0);
+	CHECK_EQ(vg_change_compute(&corr, &w, NULL, NULL, 0, &c), 0);
+	if (!CHECK_EQ(vg_report_html_change(&r, &c, &html, &len), 0))
+		goto out;
+	check_structure(html, len);
+	dump("change.html", html, len);
+	snprintf(want, sizeof(want),
+		 "<section id=\"verdict\" class=\"verdict v-%s\">",
+		 vg_verdict_name(c.verdict));
+	CHECK(strstr(html, want));
+	snprintf(want, sizeof(want), "(<code>%s</code>)",
+		 vg_verdict_name(c.verdict));
+	CHECK(strstr(html, want));
+	/* The sentence, as change.c words it (no markup characters in it). */
+	char sentence[1024];
+	vg_change_sentence(&c, sentence, sizeof(sentence));
+	CHECK(strpbrk(sentence, "<>&\"'") == NULL);
+	snprintf(want, sizeof(want), "<p id=\"sentence\">%s</p>", sentence);
+	if (!CHECK(strstr(html, want)))
+		printf("want %s\n", want);
+	if (CHECK(isfinite(c.ln_rmssd.ci_lo) && isfinite(c.hr_bpm.ci_hi))) {
+		snprintf(want, sizeof(want), "<td>%+.2f to %+.2f</td>",
+			 c.ln_rmssd.ci_lo, c.ln_rmssd.ci_hi);
+		CHECK(strstr(html, want));
+		snprintf(want, sizeof(want), "<td>%+.1f to %+.1f</td>",
+			 c.hr_bpm.ci_lo, c.hr_bpm.ci_hi);
+		CHECK(strstr(html, want));
+		snprintf(want, sizeof(want), "<td>%+.1f</td>",
+			 c.rmssd_ms.delta);
+		CHECK(strstr(html, want));
+	}
+	CHECK(strstr(html, "<th>95 % interval</th>"));
+	CHECK(strstr(html, "golden-ratio sequence"));
+	CHECK(strstr(html, "No verdict") == NULL);
+	snprintf(want, sizeof(want), "critical value %.2f.", c.crit);
+	CHECK(strstr(html, want));
+	free(html);
+
+	/* Too little data: insufficient_data and the reason, from the code. */
+	struct vg_change_windows tiny = {60, 70, 80, 90};
+	CHECK_EQ(vg_change_compute(&corr, &tiny, NULL, NULL, 0, &c), 0);
+	CHECK_EQ(c.verdict, VG_VERDICT_INSUFFICIENT_DATA);
+	if (CHECK_EQ(vg_report_html_change(&r, &c, &html, &len), 0)) {
+		check_structure(html, len);
+		CHECK(strstr(html, "class=\"verdict v-insufficient_data\""));
+		CHECK(strstr(html, vg_change_reason_text(c.reason)));
+		free(html);
+	}
+out:
+	vg_rr_free(&corr);
+	vg_session_free(&s);
+	jb_free(&b);
+	free(rr);
+}
+
 /* A hand-made session: @n beats of 800-ish ms, a 40 s gap after @gap_at. */
 static void gappy_session(struct vg_session *s, size_t n, size_t gap_at)
 {
@@ -540,6 +622,7 @@ int main(void)
 {
 	test_pns();
 	test_page();
+	test_change_page();
 	test_golden();
 	test_odd_sessions();
 	test_write();

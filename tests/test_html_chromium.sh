@@ -1,7 +1,8 @@
 #!/bin/sh
 # report.html in a real browser (headless Chromium): the page that
 # test_html renders from a daemon journal with hostile tag, note, strap
-# facts and marks, and the page `vagus analyze --html`
+# facts and marks, with the change statistics and verdict computed for
+# its windows, and the page (no verdict) `vagus analyze --html`
 # writes for an RR file must load, log no console error or blocked
 # resource, keep every outside text as text (no <script> element in the
 # parsed DOM), show the report's key numbers, and give a screenshot.
@@ -85,11 +86,11 @@ json_num() { # FILE KEY
 	grep -oE "\"$2\": -?[0-9.]+" "$1" | head -n 1 | sed 's/.*: //'
 }
 
-# 1. The page test_html made from a journal.
+# 1. The page test_html made from a journal, with its change statistics.
 VAGUS_HTML_DUMP=$tmp "$build/tests/test_html" >"$tmp/unit.log" 2>&1
 ok $? "test_html failed: $(tail -n 3 "$tmp/unit.log")"
 
-for page in hostile; do
+for page in change; do
 	f=$tmp/$page.html
 	if [ ! -s "$f" ]; then
 		ok 1 "$page.html was not written"
@@ -103,19 +104,23 @@ for page in hostile; do
 	check_dom "$page" "$tmp/$page.dom"
 done
 
-dom=$tmp/hostile.dom
+dom=$tmp/change.dom
 for want in '&lt;script&gt;alert(1)&lt;/script&gt;' \
 	'&lt;img src=x onerror=alert(2)&gt;' \
 	'end &lt;svg onload=alert(4)&gt;' \
-	'<td id="battery">73 %</td>' 'PNS index (approximate)'; do
+	'<td id="battery">73 %</td>' 'PNS index (approximate)' \
+	'<th>95 % interval</th>' '<p id="sentence">'; do
 	grep -qF "$want" "$dom"
-	ok $? "hostile: '$want' not on the page"
+	ok $? "change: '$want' not on the page"
 done
 
+grep -qE 'class="verdict v-(shift_to_rest|no_clear_change|shift_to_arousal)"' "$dom"
+ok $? "change: no verdict of the change statistics on the page"
+
 # The screenshot: a phone-wide window, the whole page.
-shot=${VAGUS_HTML_SHOT:-$tmp/hostile.png}
+shot=${VAGUS_HTML_SHOT:-$tmp/change.png}
 run_browser "$tmp/shot.log" --hide-scrollbars --window-size=412,4200 \
-	--screenshot="$shot" "file://$tmp/hostile.html" >/dev/null
+	--screenshot="$shot" "file://$tmp/change.html" >/dev/null
 ok $? "screenshot failed: $(tail -n 3 "$tmp/shot.log")"
 size=$(wc -c <"$shot" 2>/dev/null || echo 0)
 [ "$size" -gt 20000 ] && head -c 8 "$shot" | grep -q PNG

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "vagus/change.h"
 #include "vagus/hrv.h"
 #include "vagus/report.h"
 
@@ -57,8 +58,19 @@ void vg_pns_index(const struct vg_hrv_result *res, struct vg_pns *out);
 
 /*
  * report.html of @r into a heap buffer (*@html, NUL-terminated, *@len
- * bytes; free() it). Returns 0 or -ENOMEM.
+ * bytes; free() it). Returns 0 or -ENOMEM. The report carries no change
+ * statistics yet (report.h), so the page says there is no verdict.
  */
 int vg_report_html(const struct vg_report *r, char **html, size_t *len);
+
+/*
+ * The same page with the change statistics @c of the report's windows
+ * (vg_change_compute on the session's beats; NULL: none): the verdict
+ * and its sentence first, each measure's change with its 95 % interval,
+ * and the method. For the report to pass on once it carries them.
+ */
+int vg_report_html_change(const struct vg_report *r,
+			  const struct vg_change_result *c, char **html,
+			  size_t *len);
 
 #endif

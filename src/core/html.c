@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "vagus/artifact.h"
+#include "vagus/change.h"
 #include "vagus/hrs.h"
 #include "vagus/hrv_json.h"
 
@@ -521,13 +522,48 @@ static void header(struct hb *b, const struct vg_report *r)
 	hs(b, "</p>\n</header>\n");
 }
 
-/*
- * The verdict as the report has it. The report carries no verdict yet
- * (report.h: change without interval), so the page says why there is
- * none instead of guessing one.
- */
-static void verdict(struct hb *b, const struct vg_report *r)
+static const char *verdict_title(enum vg_verdict v)
 {
+	switch (v) {
+	case VG_VERDICT_SHIFT_TO_REST:
+		return "Clear shift towards rest";
+	case VG_VERDICT_SHIFT_TO_AROUSAL:
+		return "Shift towards arousal";
+	case VG_VERDICT_NO_CLEAR_CHANGE:
+		return "No clear change";
+	case VG_VERDICT_INSUFFICIENT_DATA:
+		break;
+	}
+	return "Not enough clean data";
+}
+
+/*
+ * The verdict of the change statistics @c, when there are some. Without
+ * them the page says why there is no verdict instead of guessing one.
+ */
+static void verdict(struct hb *b, const struct vg_report *r,
+		    const struct vg_change_result *c)
+{
+	if (c) {
+		const char *name = vg_verdict_name(c->verdict);
+		int n = vg_change_sentence(c, NULL, 0);
+		char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+
+		if (!text) {
+			b->err = -ENOMEM;
+			return;
+		}
+		vg_change_sentence(c, text, (size_t)n + 1);
+		hf(b,
+		   "<section id=\"verdict\" class=\"verdict v-%s\">\n"
+		   "<h2>Verdict</h2>\n<p class=\"big\">%s "
+		   "(<code>%s</code>)</p>\n<p id=\"sentence\">",
+		   name, verdict_title(c->verdict), name);
+		esc(b, text);
+		free(text);
+		hs(b, "</p>\n</section>\n");
+		return;
+	}
 	if (!r->win.ok) {
 		hs(b, "<section id=\"verdict\" class=\"verdict "
 		      "v-insufficient_data\">\n<h2>Verdict</h2>\n"
@@ -569,11 +605,32 @@ static void change_row(struct hb *b, const char *label, const char *unit,
 	}
 }
 
-static void change_table(struct hb *b, const struct vg_report *r)
+/* A row of the change statistics: window values, fitted change, CI. */
+static void est_row(struct hb *b, const char *label, const char *unit,
+		    const struct vg_change_est *e, int prec)
+{
+	char s[32], en[32], d[32], lo[32], hi[32];
+
+	num(s, sizeof(s), e->start, prec);
+	num(en, sizeof(en), e->end, prec);
+	snum(d, sizeof(d), e->delta, prec);
+	hf(b,
+	   "<tr><td>%s <span class=\"note\">%s</span></td><td>%s</td>"
+	   "<td>%s</td><td>%s</td>",
+	   label, unit, s, en, d);
+	if (isfinite(e->ci_lo) && isfinite(e->ci_hi)) {
+		snum(lo, sizeof(lo), e->ci_lo, prec);
+		snum(hi, sizeof(hi), e->ci_hi, prec);
+		hf(b, "<td>%s to %s</td></tr>\n", lo, hi);
+	} else {
+		hs(b, "<td>n/a</td></tr>\n");
+	}
+}
+
+static void windows_line(struct hb *b, const struct vg_report *r)
 {
 	char t0[32], t1[32], t2[32], t3[32];
 
-	hs(b, "<section id=\"change\">\n<h2>Start and end</h2>\n");
 	if (r->win.ok) {
 		mmss(t0, sizeof(t0), r->win.start[0]);
 		mmss(t1, sizeof(t1), r->win.start[1]);
@@ -588,6 +645,33 @@ static void change_table(struct hb *b, const struct vg_report *r)
 		esc(b, r->win.reason);
 		hs(b, ".</p>\n");
 	}
+}
+
+static void change_stats(struct hb *b, const struct vg_report *r,
+			 const struct vg_change_result *c)
+{
+	hs(b, "<section id=\"change\">\n<h2>Start and end</h2>\n");
+	windows_line(b, r);
+	hs(b, "<div class=\"tw\"><table>\n<tr><th>Measure</th><th>Start</th>"
+	      "<th>End</th><th>Change</th><th>95 % interval</th></tr>\n");
+	est_row(b, "Heart rate", "bpm", &c->hr_bpm, 1);
+	est_row(b, "RMSSD", "ms", &c->rmssd_ms, 1);
+	est_row(b, "ln RMSSD", "ln ms", &c->ln_rmssd, 2);
+	est_row(b, "HF power", "ms&sup2;", &c->hf_ms2, 0);
+	est_row(b, "Breathing rate", "per min", &c->resp_rate_bpm, 1);
+	hs(b, "</table></div>\n<p class=\"note\">Start and end are the "
+	      "windows' own values. The change is the rise of a line fitted "
+	      "through short blocks over the whole course of the session, "
+	      "from the centre of the start window to the centre of the end "
+	      "window, so it need not equal end minus start; its 95 % "
+	      "interval allows for beat-to-beat dependence.</p>\n"
+	      "</section>\n");
+}
+
+static void change_table(struct hb *b, const struct vg_report *r)
+{
+	hs(b, "<section id=\"change\">\n<h2>Start and end</h2>\n");
+	windows_line(b, r);
 	bool ci = r->hr_bpm.has_ci || r->rmssd_ms.has_ci ||
 		  r->ln_rmssd.has_ci || r->hf_ms2.has_ci ||
 		  r->resp_rate_bpm.has_ci;
@@ -1200,7 +1284,8 @@ static void whole(struct hb *b, const struct vg_report *r)
 	hs(b, "</table></div>\n</section>\n");
 }
 
-static void methods(struct hb *b, const struct vg_report *r)
+static void methods(struct hb *b, const struct vg_report *r,
+		    const struct vg_change_result *c)
 {
 	hf(b,
 	   "<section id=\"methods\">\n<h2>Methods and parameters</h2>\n"
@@ -1220,14 +1305,30 @@ static void methods(struct hb *b, const struct vg_report *r)
 	   "VLF 0&ndash;0.04, LF 0.04&ndash;0.15, HF 0.15&ndash;0.40 Hz; "
 	   "breathing rate from the respiratory peak. HF needs 60 s, LF "
 	   "120 s, VLF 250 s of beats.</p>\n"
-	   "<p><b>Change.</b> The start and end values are those of the two "
-	   "windows; the change is their difference.",
+	   "<p><b>Change.</b> ",
 	   r->win.settle_s, VG_REPORT_WINDOW_MAX_S, r->win.settle_s,
 	   VG_REPORT_WINDOW_MIN_S, r->opts.hrv.correct ? "on" : "off",
 	   vg_detrend_name(r->opts.hrv.detrend));
-	if (!r->hr_bpm.has_ci)
-		hs(b, " No interval was computed for it, so no shift is "
-		      "claimed.");
+	if (c) {
+		char v[4][32];
+
+		esc(b, VG_CHANGE_METHOD);
+		snum(v[0], sizeof(v[0]), c->t_ln, 2);
+		snum(v[1], sizeof(v[1]), c->t_hr, 2);
+		snum(v[2], sizeof(v[2]), c->z_joint, 2);
+		num(v[3], sizeof(v[3]), c->crit, 2);
+		hf(b,
+		   " Here: t<sub>ln</sub> %s, t<sub>HR</sub> %s, z %s, "
+		   "critical "
+		   "value %s.",
+		   v[0], v[1], v[2], v[3]);
+	} else {
+		hs(b, "The start and end values are those of the two windows; "
+		      "the change is their difference.");
+		if (!r->hr_bpm.has_ci)
+			hs(b, " No interval was computed for it, so no shift "
+			      "is claimed.");
+	}
 	hs(b, "</p>\n<p class=\"note\">Made by vagus. This page loads nothing "
 	      "and runs no script.</p>\n</section>\n");
 }
@@ -1261,6 +1362,13 @@ static int spectra(const struct vg_report *r, const struct vg_rr_series *c,
 
 int vg_report_html(const struct vg_report *r, char **html, size_t *len)
 {
+	return vg_report_html_change(r, NULL, html, len);
+}
+
+int vg_report_html_change(const struct vg_report *r,
+			  const struct vg_change_result *c, char **html,
+			  size_t *len)
+{
 	const struct vg_session *s = r->session;
 	struct vg_rr_series corr = VG_RR_SERIES_INIT;
 	const struct vg_rr_series *use = &s->rr;
@@ -1290,8 +1398,11 @@ int vg_report_html(const struct vg_report *r, char **html, size_t *len)
 
 	head(&b, r);
 	header(&b, r);
-	verdict(&b, r);
-	change_table(&b, r);
+	verdict(&b, r, c);
+	if (c)
+		change_stats(&b, r, c);
+	else
+		change_table(&b, r);
 	timeline(&b, r, &m);
 	poincare(&b, r, use);
 	spectrum(&b, r, sp);
@@ -1299,7 +1410,7 @@ int vg_report_html(const struct vg_report *r, char **html, size_t *len)
 	quality(&b, r);
 	strap(&b, r);
 	whole(&b, r);
-	methods(&b, r);
+	methods(&b, r, c);
 	hs(&b, "</main>\n</body>\n</html>\n");
 	err = b.err;
 out:
