@@ -127,8 +127,12 @@ static void preroll_to_journal(struct strap *s)
 		if ((int64_t)w > s->sess->last_time)
 			s->sess->last_time = (int64_t)w;
 		if (vg_journal_append(s->sess->journal, VG_REC_NOTIFY,
-				      s->sess->last_time, v, n) == 0)
+				      s->sess->last_time, v, n) == 0) {
 			s->sess->notifications++;
+			/* Only decodable values were kept: count their beats. */
+			if (vg_hrs_decode_measurement(v, n, &s->hrm) == 0)
+				s->sess->beats += s->hrm.rr_count;
+		}
 		off += PREROLL_HDR + n;
 	}
 	if (p->dropped)
