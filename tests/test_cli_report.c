@@ -336,6 +336,33 @@ static void test_windows_equal_analyze(void)
 	}
 }
 
+/* Without a window, analyze on the journal gives the report's "whole". */
+static void test_whole_equals_analyze(void)
+{
+	static struct flat rep, ana;
+	char journal[256];
+
+	snprintf(journal, sizeof(journal), "%s/sessions/%s/journal", state,
+		 ID_DONE);
+	const char *args[] = {"analyze", "--json", journal, NULL};
+	struct run *r = run_vagus(args);
+	if (!CHECK(exited_with(r, 0)))
+		return;
+	CHECK(flatten(report_json, "whole.", &rep));
+	CHECK(flatten(r->out, "", &ana));
+	CHECK(rep.n >= 25);
+	size_t same = 0;
+	for (size_t i = 0; i < rep.n; i++) {
+		const char *v = flat_get(&ana, rep.m[i].key);
+		if (v && !strcmp(v, rep.m[i].val))
+			same++;
+		else
+			printf("whole %s: report %s, analyze %s\n",
+			       rep.m[i].key, rep.m[i].val, v ? v : "(missing)");
+	}
+	CHECK_EQ(same, rep.n);
+}
+
 static void test_report(void)
 {
 	char path[256];
@@ -470,6 +497,7 @@ int main(void)
 		return vg_test_done();
 	if (make_state()) {
 		test_windows_equal_analyze();
+		test_whole_equals_analyze();
 		test_report();
 		test_list();
 	}
