@@ -105,6 +105,7 @@ static void close_link(struct strap *s)
 	vg_hrp_free(s->hrp);
 	s->hrp = NULL;
 	s->tx_len = 0;
+	s->want_out = false;
 	s->ready = false;
 }
 
@@ -226,7 +227,12 @@ static int flush_tx(struct strap *s)
 		}
 		s->tx_len = 0;
 	}
-	vg_loop_mod(s->d->loop, s->fd, EPOLLIN | (s->tx_len ? EPOLLOUT : 0));
+	/* Only when it changes: not a system call per PDU. */
+	if ((s->tx_len != 0) != s->want_out) {
+		s->want_out = s->tx_len != 0;
+		vg_loop_mod(s->d->loop, s->fd,
+			    EPOLLIN | (s->want_out ? EPOLLOUT : 0));
+	}
 	return 0;
 }
 
@@ -406,6 +412,7 @@ static void linked(struct strap *s, int64_t now)
 		return;
 	}
 	s->state = CONN_LINKED;
+	s->want_out = false; /* watched for EPOLLIN only from here */
 	s->answered = false;
 	s->ready = false;
 	s->last_notify = now;

@@ -109,6 +109,7 @@ struct strap {
 	uint8_t tx[VG_ATT_MTU_MAX]; /* a PDU the socket had no room for */
 	size_t tx_len;
 	bool answered;	    /* the strap sent a PDU on this link */
+	bool want_out;	    /* EPOLLOUT is watched (a PDU waits in tx) */
 	bool ready;	    /* subscribed: notifications flow */
 	int64_t retry_at;   /* CONN_IDLE: next attempt, -1 none */
 	int64_t backoff_ms; /* next delay before jitter */
