@@ -159,7 +159,15 @@ static void test_report_windows_match(void)
 	CHECK(r.rmssd_ms.delta == r.rmssd_ms.end - r.rmssd_ms.start);
 	CHECK(r.hf_ms2.delta == r.hf_ms2.end - r.hf_ms2.start);
 	CHECK(isfinite(r.resp_rate_bpm.delta));
-	CHECK(!r.hr_bpm.has_ci);
+	/* The interval is the change computation's, around its estimate. */
+	CHECK(r.hr_bpm.has_ci && r.ln_rmssd.has_ci);
+	CHECK(r.ln_rmssd.estimate == r.chg.ln_rmssd.delta);
+	CHECK(r.ln_rmssd.ci95[0] == r.chg.ln_rmssd.ci_lo);
+	CHECK(r.ln_rmssd.ci95[1] == r.chg.ln_rmssd.ci_hi);
+	CHECK(r.ln_rmssd.ci95[0] < r.ln_rmssd.estimate &&
+	      r.ln_rmssd.estimate < r.ln_rmssd.ci95[1]);
+	CHECK(r.verdict == r.chg.verdict);
+	CHECK(r.verdict != VG_VERDICT_INSUFFICIENT_DATA);
 
 	vg_rr_free(&cut);
 	vg_session_free(&s);
@@ -616,14 +624,21 @@ static void test_short_session(void)
 	CHECK(strstr(vg_json_text(&j), "\"status\":\"insufficient_data\""));
 	CHECK(strstr(vg_json_text(&j),
 		     "\"ln_rmssd\":{\"start\":null,\"end\":null,\"delta\":"
-		     "null}"));
+		     "null,\"estimate\":null,\"ci95\":null}"));
+	CHECK(strstr(vg_json_text(&j), "\"verdict\":\"insufficient_data\","
+				       "\"verdict_reason\":\"the session "
+				       "lasted 150 s"));
+	CHECK(r.verdict == VG_VERDICT_INSUFFICIENT_DATA);
 	CHECK(strstr(vg_json_text(&j), "\"start\":null,\"end\":null"));
 	vg_json_free(&j);
 	if (CHECK_EQ(vg_report_text(&r, &text, &len), 0)) {
 		CHECK(strstr(text, "Not enough data for a start and an end "
 				   "window: the session lasted 150 s"));
-		CHECK(strstr(text, "ln RMSSD (ln ms)              n/a        "
-				   "n/a        n/a\n"));
+		CHECK(strstr(text, "Verdict      insufficient_data\n  Not "
+				   "enough data to judge a change: the "
+				   "session lasted 150 s"));
+		CHECK(strstr(text, "ln RMSSD (ln ms)          n/a      n/a "
+				   "     n/a      n/a  none\n"));
 		free(text);
 	}
 	vg_session_free(&s);

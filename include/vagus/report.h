@@ -19,8 +19,14 @@
  * `vagus analyze --window T0:T1` applies the same rule (vg_report_cut) to
  * any file, so it reproduces the report's window values.
  *
- * No verdict and no confidence interval yet (issue 6): the change is the
- * two window values and their difference, nothing more.
+ * The change (change.h, vg_change_compute on the artifact-corrected whole
+ * session between these windows) gives each measure two numbers that are
+ * NOT the same and are reported side by side: `delta` = end - start, the
+ * plain difference of the two window values, and `estimate`, the change
+ * fitted over the whole course of the session, around which the 95 %
+ * interval `ci95` is centred. The verdict (one of the four words of
+ * vg_verdict_name) comes from the same computation; a session without two
+ * windows gets insufficient_data with the windows' reason.
  *
  * Pure: analysis on the heap, text into heap buffers, no I/O.
  */
@@ -30,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vagus/change.h"
 #include "vagus/hrv.h"
 #include "vagus/json.h"
 #include "vagus/rr.h"
@@ -40,11 +47,19 @@
 #define VG_REPORT_WINDOW_MIN_S 60.0
 
 struct vg_report_opts {
-	double settle_s;	/* skipped from the first beat, s */
-	struct vg_hrv_opts hrv; /* correction on by default */
+	double settle_s;	      /* skipped from the first beat, s */
+	struct vg_hrv_opts hrv;	      /* correction on by default */
+	struct vg_change_opts change; /* vg_change_opts_default */
+	/*
+	 * Resting lnRMSSD (start window) of the person's earlier sessions,
+	 * borrowed, oldest first; with 7 or more the change is placed
+	 * against 0.5 SD of them. NULL / 0: no history.
+	 */
+	const double *history;
+	size_t nhist;
 };
 
-/* Settle 60 s, Kubios HRV defaults (vg_hrv_opts_default). */
+/* Settle 60 s, Kubios HRV defaults (vg_hrv_opts_default), no history. */
 void vg_report_opts_default(struct vg_report_opts *o);
 
 struct vg_report_windows {
@@ -72,14 +87,14 @@ int vg_report_windows(double duration_s, double settle_s,
 int vg_report_cut(const struct vg_rr_series *s, double t0_s, double t1_s,
 		  struct vg_rr_series *out);
 
-/* Start, end and end - start of one measure; NAN where unknown. */
+/* One measure's change; NAN where unknown. */
 struct vg_report_change {
-	double start;
-	double end;
-	double delta;
-	/* Issue 6 adds its interval and judgement here. */
-	bool has_ci;
-	double ci95[2];
+	double start;	 /* start window value */
+	double end;	 /* end window value */
+	double delta;	 /* end - start */
+	double estimate; /* fitted change (change.h): what ci95 is around */
+	bool has_ci;	 /* the method gave an interval */
+	double ci95[2];	 /* 95 % interval of estimate, NAN without one */
 };
 
 /* Data quality of a stretch of beats. */
@@ -104,6 +119,11 @@ struct vg_report {
 
 	struct vg_report_change hr_bpm, rmssd_ms, ln_rmssd, hf_ms2,
 	    resp_rate_bpm;
+
+	struct vg_change_result chg; /* the full change computation */
+	enum vg_verdict verdict;
+	char verdict_reason[256];    /* why this verdict, plain words */
+	char verdict_sentence[1024]; /* what the report says first */
 };
 
 /*

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The end-of-session report: windows, analysis, change, and the two
- * renderings. The text says what was measured and nothing more: there is
- * no verdict until the change has an honest interval (issue 6).
+ * The end-of-session report: windows, analysis, change with its interval
+ * and verdict (change.h), and the two renderings. The verdict comes
+ * first in the text, with the plain sentence of vg_change_sentence.
  */
 #include "vagus/report.h"
 
@@ -20,8 +20,10 @@
 
 void vg_report_opts_default(struct vg_report_opts *o)
 {
+	memset(o, 0, sizeof(*o));
 	o->settle_s = VG_REPORT_SETTLE_S;
 	vg_hrv_opts_default(&o->hrv);
+	vg_change_opts_default(&o->change);
 }
 
 int vg_report_windows(double duration_s, double settle_s,
@@ -113,13 +115,95 @@ void vg_report_quality(const struct vg_rr_series *s, const uint8_t *contact,
 	    res && res->corrected ? res->artifacts.corrected_pct : NAN;
 }
 
-static void change(struct vg_report_change *c, double start, double end)
+static void change(struct vg_report_change *c, double start, double end,
+		   const struct vg_change_est *e)
 {
 	c->start = start;
 	c->end = end;
 	c->delta = end - start;
-	c->has_ci = false;
-	c->ci95[0] = c->ci95[1] = NAN;
+	c->estimate = e->delta;
+	c->has_ci = isfinite(e->ci_lo) && isfinite(e->ci_hi);
+	c->ci95[0] = c->has_ci ? e->ci_lo : NAN;
+	c->ci95[1] = c->has_ci ? e->ci_hi : NAN;
+}
+
+/*
+ * The change computation on the whole session: artifact-corrected when
+ * the report corrects (its flags feed the dirty-window check), between
+ * the report's own windows.
+ */
+static int compute_change(const struct vg_session *s, struct vg_report *r)
+{
+	struct vg_rr_series corr = VG_RR_SERIES_INIT;
+	const struct vg_rr_series *in = &s->rr;
+	struct vg_change_windows w = {
+	    .start_t0_s = r->win.start[0],
+	    .start_t1_s = r->win.start[1],
+	    .end_t0_s = r->win.end[0],
+	    .end_t1_s = r->win.end[1],
+	};
+	int err = 0;
+
+	if (r->opts.hrv.correct) {
+		struct vg_artifact_summary sum;
+
+		err = vg_artifacts_correct(&s->rr, &corr, &sum, NULL);
+		in = &corr;
+	}
+	/* -EINVAL: an interval that is no number; nothing to judge. */
+	if (!err || err == -EINVAL)
+		err =
+		    vg_change_compute(err ? &s->rr : in, &w, &r->opts.change,
+				      r->opts.history, r->opts.nhist, &r->chg);
+	vg_rr_free(&corr);
+	return err;
+}
+
+static void verdict_words(struct vg_report *r)
+{
+	const struct vg_change_result *c = &r->chg;
+
+	r->verdict = c->verdict;
+	if (!r->win.ok) {
+		/* The windows' own reason is the more precise one. */
+		r->verdict = VG_VERDICT_INSUFFICIENT_DATA;
+		snprintf(r->verdict_reason, sizeof(r->verdict_reason), "%s",
+			 r->win.reason);
+		snprintf(r->verdict_sentence, sizeof(r->verdict_sentence),
+			 "Not enough data to judge a change: %s.",
+			 r->win.reason);
+		return;
+	}
+	vg_change_sentence(c, r->verdict_sentence, sizeof(r->verdict_sentence));
+	switch (c->verdict) {
+	case VG_VERDICT_INSUFFICIENT_DATA:
+		snprintf(r->verdict_reason, sizeof(r->verdict_reason), "%s",
+			 vg_change_reason_text(c->reason));
+		break;
+	case VG_VERDICT_SHIFT_TO_REST:
+	case VG_VERDICT_SHIFT_TO_AROUSAL:
+		snprintf(r->verdict_reason, sizeof(r->verdict_reason),
+			 "lnRMSSD alone (t = %.2f) or lnRMSSD with heart rate "
+			 "(z = %.2f) passes the critical value %.2f, and heart "
+			 "rate does not clearly move the other way",
+			 c->t_ln, c->z_joint, c->crit);
+		break;
+	case VG_VERDICT_NO_CLEAR_CHANGE:
+		if (c->mixed)
+			snprintf(r->verdict_reason, sizeof(r->verdict_reason),
+				 "lnRMSSD passes the critical value %.2f (t = "
+				 "%.2f) but heart rate clearly moved the other "
+				 "way: mixed signals",
+				 c->crit, c->t_ln);
+		else
+			snprintf(
+			    r->verdict_reason, sizeof(r->verdict_reason),
+			    "neither lnRMSSD alone (t = %.2f) nor lnRMSSD "
+			    "with heart rate (z = %.2f) passes the critical "
+			    "value %.2f",
+			    c->t_ln, c->z_joint, c->crit);
+		break;
+	}
 }
 
 static void result_nan(struct vg_hrv_result *r)
@@ -186,12 +270,21 @@ int vg_report_build(const struct vg_session *s, const struct vg_report_opts *o,
 		result_nan(&r->end);
 		r->q_start.corrected_pct = r->q_end.corrected_pct = NAN;
 	}
-	change(&r->hr_bpm, r->start.time.mean_hr_bpm, r->end.time.mean_hr_bpm);
-	change(&r->rmssd_ms, r->start.time.rmssd_ms, r->end.time.rmssd_ms);
-	change(&r->ln_rmssd, r->start.time.ln_rmssd, r->end.time.ln_rmssd);
-	change(&r->hf_ms2, r->start.freq.hf_ms2, r->end.freq.hf_ms2);
+	/* Without windows the computation says so itself (bad windows). */
+	err = compute_change(s, r);
+	if (err)
+		return err;
+	change(&r->hr_bpm, r->start.time.mean_hr_bpm, r->end.time.mean_hr_bpm,
+	       &r->chg.hr_bpm);
+	change(&r->rmssd_ms, r->start.time.rmssd_ms, r->end.time.rmssd_ms,
+	       &r->chg.rmssd_ms);
+	change(&r->ln_rmssd, r->start.time.ln_rmssd, r->end.time.ln_rmssd,
+	       &r->chg.ln_rmssd);
+	change(&r->hf_ms2, r->start.freq.hf_ms2, r->end.freq.hf_ms2,
+	       &r->chg.hf_ms2);
 	change(&r->resp_rate_bpm, r->start.freq.resp_rate_bpm,
-	       r->end.freq.resp_rate_bpm);
+	       r->end.freq.resp_rate_bpm, &r->chg.resp_rate_bpm);
+	verdict_words(r);
 	return 0;
 }
 
@@ -216,6 +309,12 @@ static const char window_rule[] =
     "least 60; start [settle_s, settle_s + window_s), end "
     "[E - window_s, E); an interval belongs to the window in which the "
     "beat ending it falls; each window analysed on its own raw beats";
+
+static const char change_meaning[] =
+    "delta = end - start, the difference of the two window values; "
+    "estimate = the change fitted over the whole course of the session "
+    "(start window centre to end window centre); ci95 is the 95 % "
+    "interval of the estimate, not of delta";
 
 /*
  * UTC calendar date of @days since 1970-01-01, by the era arithmetic of
@@ -265,6 +364,55 @@ static void json_change(struct vg_json *j, const char *key,
 	vg_json_key_num(j, "start", c->start);
 	vg_json_key_num(j, "end", c->end);
 	vg_json_key_num(j, "delta", c->delta);
+	vg_json_key_num(j, "estimate", c->estimate);
+	if (c->has_ci) {
+		vg_json_key_array(j, "ci95");
+		vg_json_num(j, c->ci95[0]);
+		vg_json_num(j, c->ci95[1]);
+		vg_json_end_array(j);
+	} else {
+		vg_json_key_null(j, "ci95");
+	}
+	vg_json_end_object(j);
+}
+
+static const char *swc_place_name(enum vg_swc_place p)
+{
+	switch (p) {
+	case VG_SWC_NONE:
+		return NULL;
+	case VG_SWC_ABOVE:
+		return "above";
+	case VG_SWC_BELOW:
+		return "below";
+	case VG_SWC_WITHIN:
+		return "within";
+	case VG_SWC_UNCLEAR:
+		return "unclear";
+	}
+	return NULL;
+}
+
+/* The numbers behind the verdict, so that a reader can check it. */
+static void json_test(struct vg_json *j, const struct vg_report *r)
+{
+	const struct vg_change_result *c = &r->chg;
+
+	vg_json_key_object(j, "test");
+	vg_json_key_num(j, "t_ln_rmssd", c->t_ln);
+	vg_json_key_num(j, "t_hr", c->t_hr);
+	vg_json_key_num(j, "z_joint", c->z_joint);
+	vg_json_key_num(j, "rho_joint", c->rho_joint);
+	vg_json_key_num(j, "critical", c->crit);
+	vg_json_key_num(j, "df_ln_rmssd", c->ln_rmssd.df);
+	vg_json_key_num(j, "df_hr", c->hr_bpm.df);
+	vg_json_key_bool(j, "mixed", c->mixed);
+	vg_json_key_bool(j, "breathing_slowed", c->breathing_slowed);
+	vg_json_end_object(j);
+	vg_json_key_object(j, "history");
+	vg_json_key_uint(j, "sessions", c->history);
+	vg_json_key_num(j, "swc_ln_rmssd", c->swc);
+	vg_json_key_str(j, "place", swc_place_name(c->swc_place));
 	vg_json_end_object(j);
 }
 
@@ -332,6 +480,10 @@ int vg_report_json(const struct vg_report *r, struct vg_json *j)
 	vg_json_key_str(j, "body_location", nonempty(s->strap.body_location));
 	vg_json_end_object(j);
 
+	vg_json_key_str(j, "verdict", vg_verdict_name(r->verdict));
+	vg_json_key_str(j, "verdict_reason", r->verdict_reason);
+	vg_json_key_str(j, "verdict_sentence", r->verdict_sentence);
+
 	vg_json_key_uint(j, "beats", s->rr.n);
 	vg_json_key_num(j, "duration_s", r->duration_s);
 
@@ -351,6 +503,7 @@ int vg_report_json(const struct vg_report *r, struct vg_json *j)
 	json_change(j, "ln_rmssd", &r->ln_rmssd);
 	json_change(j, "hf_ms2", &r->hf_ms2);
 	json_change(j, "resp_rate_bpm", &r->resp_rate_bpm);
+	json_test(j, r);
 	vg_json_end_object(j);
 
 	json_result(j, "whole", r, &r->whole, &r->q_whole);
@@ -411,6 +564,12 @@ int vg_report_json(const struct vg_report *r, struct vg_json *j)
 		vg_json_end_object(j);
 	}
 	vg_json_end_array(j);
+
+	vg_json_key_object(j, "methods");
+	vg_json_key_str(j, "windows", window_rule);
+	vg_json_key_str(j, "change", VG_CHANGE_METHOD);
+	vg_json_key_str(j, "delta", change_meaning);
+	vg_json_end_object(j);
 	vg_json_end_object(j);
 	return vg_json_error(j);
 }
@@ -494,12 +653,47 @@ static void num(char *buf, size_t cap, double v, int prec, bool sign)
 static void change_row(struct tbuf *b, const char *label,
 		       const struct vg_report_change *c, int prec)
 {
-	char s[32], e[32], d[32];
+	char s[32], e[32], d[32], f[32], lo[32], hi[32], ci[72];
 
 	num(s, sizeof(s), c->start, prec, false);
 	num(e, sizeof(e), c->end, prec, false);
 	num(d, sizeof(d), c->delta, prec, true);
-	tb(b, "  %-22s %10s %10s %10s\n", label, s, e, d);
+	num(f, sizeof(f), c->estimate, prec, true);
+	if (c->has_ci) {
+		num(lo, sizeof(lo), c->ci95[0], prec, true);
+		num(hi, sizeof(hi), c->ci95[1], prec, true);
+		snprintf(ci, sizeof(ci), "%s to %s", lo, hi);
+	} else {
+		snprintf(ci, sizeof(ci), "none");
+	}
+	tb(b, "  %-20s %8s %8s %8s %8s  %s\n", label, s, e, d, f, ci);
+}
+
+/* @text word-wrapped to 76 columns, each line indented by @indent. */
+static void tb_wrap(struct tbuf *b, const char *text, int indent)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t room = 76 - (size_t)indent, n = strlen(p), cut = n;
+
+		if (n > room) {
+			cut = room;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (!cut)
+				cut = room;
+		}
+		tb(b, "%*s", indent, "");
+		for (size_t i = 0; i < cut; i++) {
+			unsigned char ch = (unsigned char)p[i];
+			tb(b, "%c", ch < 0x20 || ch == 0x7f ? '?' : (char)ch);
+		}
+		tb(b, "\n");
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
 }
 
 static void pct(char *buf, size_t cap, double v)
@@ -567,6 +761,8 @@ int vg_report_text(const struct vg_report *r, char **text, size_t *len)
 	*len = 0;
 	tb(&b, "vagus session ");
 	tb_text(&b, nonempty(s->meta.id) ? s->meta.id : "(no id)");
+	tb(&b, "\n\nVerdict      %s\n", vg_verdict_name(r->verdict));
+	tb_wrap(&b, r->verdict_sentence, 2);
 	tb(&b, "\n");
 	if (nonempty(s->meta.tag)) {
 		tb(&b, "Tag          ");
@@ -669,18 +865,30 @@ int vg_report_text(const struct vg_report *r, char **text, size_t *len)
 	   "RR, gaps included).\n",
 	   r->win.settle_s, VG_REPORT_WINDOW_MAX_S, VG_REPORT_WINDOW_MIN_S);
 
-	tb(&b, "\nChange                          start        end     "
-	       "change\n");
+	tb(&b, "\n%-22s %8s %8s %8s %8s  %s\n", "Change", "start", "end",
+	   "diff", "fitted", "95 % CI of fitted");
 	change_row(&b, "heart rate (bpm)", &r->hr_bpm, 1);
 	change_row(&b, "RMSSD (ms)", &r->rmssd_ms, 1);
 	change_row(&b, "ln RMSSD (ln ms)", &r->ln_rmssd, 2);
 	change_row(&b, "HF power (ms^2)", &r->hf_ms2, 0);
 	change_row(&b, "breathing (per min)", &r->resp_rate_bpm, 1);
-	tb(&b, "  No verdict: these are the values of the two windows and "
-	       "their difference,\n"
-	       "  without a confidence interval yet. Day-to-day noise in "
-	       "ln RMSSD is 3-13 %%,\n"
-	       "  and slower breathing alone moves RMSSD and HF power.\n");
+	tb(&b, "  diff = end - start, the difference of the two window values; "
+	       "fitted is the\n"
+	       "  change of a line through the whole course of the session "
+	       "(start window\n"
+	       "  centre to end window centre); the interval is that of the "
+	       "fitted change.\n");
+	if (r->chg.swc_place != VG_SWC_NONE)
+		tb(&b,
+		   "  Smallest worthwhile change of ln RMSSD: +/- %.2f (0.5 SD "
+		   "of the resting\n"
+		   "  value of %zu earlier sessions).\n",
+		   r->chg.swc, r->chg.history);
+	else if (r->chg.history)
+		tb(&b,
+		   "  %zu earlier session%s: a personal smallest worthwhile "
+		   "change needs 7.\n",
+		   r->chg.history, r->chg.history == 1 ? "" : "s");
 	if (r->win.ok)
 		quality_rows(&b, r);
 
@@ -729,6 +937,8 @@ int vg_report_text(const struct vg_report *r, char **text, size_t *len)
 	   "respiratory peak.\n",
 	   r->opts.hrv.correct ? "on" : "off",
 	   vg_detrend_name(r->opts.hrv.detrend));
+	tb(&b, "\nChange and verdict:\n");
+	tb_wrap(&b, VG_CHANGE_METHOD, 0);
 	if (b.err) {
 		free(b.p);
 		return b.err;
