@@ -58,8 +58,8 @@ void vg_pns_index(const struct vg_hrv_result *res, struct vg_pns *out);
 
 /*
  * report.html of @r into a heap buffer (*@html, NUL-terminated, *@len
- * bytes; free() it). Returns 0 or -ENOMEM. The report carries no change
- * statistics yet (report.h), so the page says there is no verdict.
+ * bytes; free() it). Returns 0 or -ENOMEM. The page shows the report's
+ * own change statistics and verdict (r->chg, r->verdict_sentence).
  */
 int vg_report_html(const struct vg_report *r, char **html, size_t *len);
 

@@ -544,6 +544,18 @@ static const char *verdict_title(enum vg_verdict v)
 static void verdict(struct hb *b, const struct vg_report *r,
 		    const struct vg_change_result *c)
 {
+	if (c == &r->chg) {
+		/* The report's own words (its windows' reason included). */
+		const char *name = vg_verdict_name(r->verdict);
+		hf(b,
+		   "<section id=\"verdict\" class=\"verdict v-%s\">\n"
+		   "<h2>Verdict</h2>\n<p class=\"big\">%s "
+		   "(<code>%s</code>)</p>\n<p id=\"sentence\">",
+		   name, verdict_title(r->verdict), name);
+		esc(b, r->verdict_sentence);
+		hs(b, "</p>\n</section>\n");
+		return;
+	}
 	if (c) {
 		const char *name = vg_verdict_name(c->verdict);
 		int n = vg_change_sentence(c, NULL, 0);
@@ -605,19 +617,25 @@ static void change_row(struct hb *b, const char *label, const char *unit,
 	}
 }
 
-/* A row of the change statistics: window values, fitted change, CI. */
+/*
+ * A row of the change statistics: the report's window values and their
+ * difference, then the fitted change and its interval (not the same
+ * number: the interval belongs to the fitted change).
+ */
 static void est_row(struct hb *b, const char *label, const char *unit,
+		    const struct vg_report_change *rc,
 		    const struct vg_change_est *e, int prec)
 {
-	char s[32], en[32], d[32], lo[32], hi[32];
+	char s[32], en[32], dd[32], d[32], lo[32], hi[32];
 
-	num(s, sizeof(s), e->start, prec);
-	num(en, sizeof(en), e->end, prec);
+	num(s, sizeof(s), rc->start, prec);
+	num(en, sizeof(en), rc->end, prec);
+	snum(dd, sizeof(dd), rc->delta, prec);
 	snum(d, sizeof(d), e->delta, prec);
 	hf(b,
 	   "<tr><td>%s <span class=\"note\">%s</span></td><td>%s</td>"
-	   "<td>%s</td><td>%s</td>",
-	   label, unit, s, en, d);
+	   "<td>%s</td><td>%s</td><td>%s</td>",
+	   label, unit, s, en, dd, d);
 	if (isfinite(e->ci_lo) && isfinite(e->ci_hi)) {
 		snum(lo, sizeof(lo), e->ci_lo, prec);
 		snum(hi, sizeof(hi), e->ci_hi, prec);
@@ -653,18 +671,22 @@ static void change_stats(struct hb *b, const struct vg_report *r,
 	hs(b, "<section id=\"change\">\n<h2>Start and end</h2>\n");
 	windows_line(b, r);
 	hs(b, "<div class=\"tw\"><table>\n<tr><th>Measure</th><th>Start</th>"
-	      "<th>End</th><th>Change</th><th>95 % interval</th></tr>\n");
-	est_row(b, "Heart rate", "bpm", &c->hr_bpm, 1);
-	est_row(b, "RMSSD", "ms", &c->rmssd_ms, 1);
-	est_row(b, "ln RMSSD", "ln ms", &c->ln_rmssd, 2);
-	est_row(b, "HF power", "ms&sup2;", &c->hf_ms2, 0);
-	est_row(b, "Breathing rate", "per min", &c->resp_rate_bpm, 1);
+	      "<th>End</th><th>End &minus; start</th><th>Fitted change</th>"
+	      "<th>95 % interval</th></tr>\n");
+	est_row(b, "Heart rate", "bpm", &r->hr_bpm, &c->hr_bpm, 1);
+	est_row(b, "RMSSD", "ms", &r->rmssd_ms, &c->rmssd_ms, 1);
+	est_row(b, "ln RMSSD", "ln ms", &r->ln_rmssd, &c->ln_rmssd, 2);
+	est_row(b, "HF power", "ms&sup2;", &r->hf_ms2, &c->hf_ms2, 0);
+	est_row(b, "Breathing rate", "per min", &r->resp_rate_bpm,
+		&c->resp_rate_bpm, 1);
 	hs(b, "</table></div>\n<p class=\"note\">Start and end are the "
-	      "windows' own values. The change is the rise of a line fitted "
-	      "through short blocks over the whole course of the session, "
-	      "from the centre of the start window to the centre of the end "
-	      "window, so it need not equal end minus start; its 95 % "
-	      "interval allows for beat-to-beat dependence.</p>\n"
+	      "windows' own values; end &minus; start is their difference. "
+	      "The fitted change is the rise of a line fitted through short "
+	      "blocks over the whole course of the session, from the centre "
+	      "of the start window to the centre of the end window, so it "
+	      "need not equal end minus start; the 95 % interval is that of "
+	      "the fitted change and allows for beat-to-beat "
+	      "dependence.</p>\n"
 	      "</section>\n");
 }
 
@@ -1362,7 +1384,7 @@ static int spectra(const struct vg_report *r, const struct vg_rr_series *c,
 
 int vg_report_html(const struct vg_report *r, char **html, size_t *len)
 {
-	return vg_report_html_change(r, NULL, html, len);
+	return vg_report_html_change(r, &r->chg, html, len);
 }
 
 int vg_report_html_change(const struct vg_report *r,
