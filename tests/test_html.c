@@ -21,7 +21,6 @@
 #include "session_journal.h"
 #include "sys/report_write.h"
 #include "test.h"
-#include "vagus/artifact.h"
 #include "vagus/change.h"
 #include "vagus/html.h"
 #include "vagus/record.h"
@@ -299,11 +298,7 @@ static void test_page(void)
 	CHECK(strstr(html, "<td id=\"battery\">73 %</td>"));
 	CHECK(strstr(html, "Nunan"));
 	CHECK(strstr(html, "approximate"));
-	/* No interval was computed, so none is shown and none claimed. */
-	if (!r.hr_bpm.has_ci) {
-		CHECK(strstr(html, "95 % interval") == NULL);
-		CHECK(strstr(html, "No confidence interval was computed"));
-	}
+	CHECK(strstr(html, "<th>Fitted change, 95 % interval</th>"));
 
 	/* Deterministic: the same report, and a fresh replay, same bytes. */
 	if (CHECK_EQ(vg_report_html(&r, &html2, &len2), 0)) {
@@ -353,19 +348,17 @@ static void test_golden(void)
 }
 
 /*
- * With the change statistics of the report's windows: the verdict the
- * code computed, its sentence, each interval, and the method.
+ * The verdict, its sentence and reason, each interval and the method, as
+ * the report computed them (vg_report_build runs vg_change_compute).
  */
-static void test_change_page(void)
+static void test_verdict(void)
 {
 	size_t n, len;
 	uint16_t *rr = load_rr("rhenanbartels-hrv/rest_rri.rr.txt", &n);
 	struct jbuf b;
 	struct vg_session s;
 	struct vg_report r;
-	struct vg_change_result c;
-	struct vg_rr_series corr = VG_RR_SERIES_INIT;
-	char *html, want[1200];
+	char *html, want[1400];
 
 	if (!rr)
 		return;
@@ -373,60 +366,49 @@ static void test_change_page(void)
 	vg_session_init(&s);
 	CHECK_EQ(vg_session_replay(b.p, b.len, &s), 0);
 	CHECK_EQ(vg_report_build(&s, NULL, &r), 0);
-	/* As change.h asks: the corrected series, the report's windows. */
-	struct vg_artifact_summary as;
-	struct vg_change_windows w = {r.win.start[0], r.win.start[1],
-				      r.win.end[0], r.win.end[1]};
-	CHECK_EQ(vg_artifacts_correct(&s.rr, &corr, &as, NULL), 0);
-	CHECK_EQ(vg_change_compute(&corr, &w, NULL, NULL, 0, &c), 0);
-	if (!CHECK_EQ(vg_report_html_change(&r, &c, &html, &len), 0))
+	if (!CHECK_EQ(vg_report_html(&r, &html, &len), 0))
 		goto out;
 	check_structure(html, len);
 	dump("change.html", html, len);
 	snprintf(want, sizeof(want),
 		 "<section id=\"verdict\" class=\"verdict v-%s\">",
-		 vg_verdict_name(c.verdict));
+		 vg_verdict_name(r.verdict));
 	CHECK(strstr(html, want));
 	snprintf(want, sizeof(want), "(<code>%s</code>)",
-		 vg_verdict_name(c.verdict));
+		 vg_verdict_name(r.verdict));
 	CHECK(strstr(html, want));
-	/* The sentence, as change.c words it (no markup characters in it). */
-	char sentence[1024];
-	vg_change_sentence(&c, sentence, sizeof(sentence));
-	CHECK(strpbrk(sentence, "<>&\"'") == NULL);
-	snprintf(want, sizeof(want), "<p id=\"sentence\">%s</p>", sentence);
+	/* The sentence and reason as the report words them (no markup). */
+	CHECK(*r.verdict_sentence && *r.verdict_reason);
+	CHECK(strpbrk(r.verdict_sentence, "<>&\"'") == NULL);
+	snprintf(want, sizeof(want), "<p id=\"sentence\">%s</p>",
+		 r.verdict_sentence);
 	if (!CHECK(strstr(html, want)))
 		printf("want %s\n", want);
-	if (CHECK(isfinite(c.ln_rmssd.ci_lo) && isfinite(c.hr_bpm.ci_hi))) {
-		snprintf(want, sizeof(want), "<td>%+.2f to %+.2f</td>",
-			 c.ln_rmssd.ci_lo, c.ln_rmssd.ci_hi);
+	CHECK(strpbrk(r.verdict_reason, "<>&\"'") == NULL);
+	snprintf(want, sizeof(want), "Why: %s.", r.verdict_reason);
+	CHECK(strstr(html, want));
+	if (CHECK(r.ln_rmssd.has_ci && r.hr_bpm.has_ci)) {
+		snprintf(want, sizeof(want),
+			 "<td><b>%+.2f</b><br><span class=\"note\">%+.2f to "
+			 "%+.2f</span></td>",
+			 r.ln_rmssd.estimate, r.ln_rmssd.ci95[0],
+			 r.ln_rmssd.ci95[1]);
 		CHECK(strstr(html, want));
-		snprintf(want, sizeof(want), "<td>%+.1f to %+.1f</td>",
-			 c.hr_bpm.ci_lo, c.hr_bpm.ci_hi);
+		snprintf(want, sizeof(want),
+			 "<td><b>%+.1f</b><br><span class=\"note\">%+.1f to "
+			 "%+.1f</span></td>",
+			 r.hr_bpm.estimate, r.hr_bpm.ci95[0], r.hr_bpm.ci95[1]);
 		CHECK(strstr(html, want));
-		snprintf(want, sizeof(want), "<td>%+.1f</td>",
-			 c.rmssd_ms.delta);
+		/* The plain difference beside the fitted change. */
+		snprintf(want, sizeof(want), "<td>%+.1f</td><td><b>%+.1f</b>",
+			 r.rmssd_ms.delta, r.rmssd_ms.estimate);
 		CHECK(strstr(html, want));
 	}
-	CHECK(strstr(html, "<th>95 % interval</th>"));
 	CHECK(strstr(html, "golden-ratio sequence"));
-	CHECK(strstr(html, "No verdict") == NULL);
-	snprintf(want, sizeof(want), "critical value %.2f.", c.crit);
+	snprintf(want, sizeof(want), "critical value %.2f.", r.chg.crit);
 	CHECK(strstr(html, want));
 	free(html);
-
-	/* Too little data: insufficient_data and the reason, from the code. */
-	struct vg_change_windows tiny = {60, 70, 80, 90};
-	CHECK_EQ(vg_change_compute(&corr, &tiny, NULL, NULL, 0, &c), 0);
-	CHECK_EQ(c.verdict, VG_VERDICT_INSUFFICIENT_DATA);
-	if (CHECK_EQ(vg_report_html_change(&r, &c, &html, &len), 0)) {
-		check_structure(html, len);
-		CHECK(strstr(html, "class=\"verdict v-insufficient_data\""));
-		CHECK(strstr(html, vg_change_reason_text(c.reason)));
-		free(html);
-	}
 out:
-	vg_rr_free(&corr);
 	vg_session_free(&s);
 	jb_free(&b);
 	free(rr);
@@ -496,7 +478,9 @@ static void test_odd_sessions(void)
 		check_structure(html, len);
 		CHECK(strstr(html, "v-insufficient_data"));
 		CHECK(strstr(html, "<code>insufficient_data</code>"));
+		CHECK(strstr(html, "<p id=\"sentence\">Not enough data"));
 		CHECK(strstr(html, "the session lasted"));
+		CHECK(strstr(html, "Not computed: the session has no start"));
 		free(html);
 	}
 	vg_session_free(&s);
@@ -622,7 +606,7 @@ int main(void)
 {
 	test_pns();
 	test_page();
-	test_change_page();
+	test_verdict();
 	test_golden();
 	test_odd_sessions();
 	test_write();

@@ -109,7 +109,7 @@ for want in '&lt;script&gt;alert(1)&lt;/script&gt;' \
 	'&lt;img src=x onerror=alert(2)&gt;' \
 	'end &lt;svg onload=alert(4)&gt;' \
 	'<td id="battery">73 %</td>' 'PNS index (approximate)' \
-	'<th>95 % interval</th>' '<p id="sentence">'; do
+	'<th>Fitted change, 95 % interval</th>' '<p id="sentence">'; do
 	grep -qF "$want" "$dom"
 	ok $? "change: '$want' not on the page"
 done

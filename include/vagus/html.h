@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The session report as one self-contained HTML page (report.html): the
- * verdict first when the report has one, the change with its intervals
- * when the report computed them, the timeline of HR and RMSSD per minute
+ * verdict first, the change with its intervals, the timeline of HR and RMSSD per minute
  * with the windows, gaps and marks, a Poincare plot, the RR spectrum with
  * its bands and the breathing peak, an approximate Kubios-style PNS index
  * per window, data quality, the strap, and the methods.
@@ -20,7 +19,6 @@
 
 #include <stddef.h>
 
-#include "vagus/change.h"
 #include "vagus/hrv.h"
 #include "vagus/report.h"
 
@@ -58,19 +56,10 @@ void vg_pns_index(const struct vg_hrv_result *res, struct vg_pns *out);
 
 /*
  * report.html of @r into a heap buffer (*@html, NUL-terminated, *@len
- * bytes; free() it). Returns 0 or -ENOMEM. The page shows the report's
- * own change statistics and verdict (r->chg, r->verdict_sentence).
+ * bytes; free() it): the report's verdict and sentence first, each
+ * measure's window values, their difference and the fitted change with
+ * its 95 % interval, then the plots. Returns 0 or -ENOMEM.
  */
 int vg_report_html(const struct vg_report *r, char **html, size_t *len);
-
-/*
- * The same page with the change statistics @c of the report's windows
- * (vg_change_compute on the session's beats; NULL: none): the verdict
- * and its sentence first, each measure's change with its 95 % interval,
- * and the method. For the report to pass on once it carries them.
- */
-int vg_report_html_change(const struct vg_report *r,
-			  const struct vg_change_result *c, char **html,
-			  size_t *len);
 
 #endif

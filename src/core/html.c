@@ -442,7 +442,8 @@ static const char css[] =
     "th,td{padding:4px 6px;border-bottom:1px solid #eceef1;"
     "text-align:right;white-space:nowrap}"
     "th:first-child,td:first-child{text-align:left;white-space:normal}"
-    "th{font-weight:600;color:#4b5059}"
+    "th{font-weight:600;color:#4b5059;white-space:normal;"
+    "vertical-align:bottom}"
     "svg{display:block;width:100%;max-width:640px;height:auto;"
     "margin:6px 0}"
     "svg text{font:12px system-ui,sans-serif;fill:#4b5059}"
@@ -537,112 +538,24 @@ static const char *verdict_title(enum vg_verdict v)
 	return "Not enough clean data";
 }
 
-/*
- * The verdict of the change statistics @c, when there are some. Without
- * them the page says why there is no verdict instead of guessing one.
- */
-static void verdict(struct hb *b, const struct vg_report *r,
-		    const struct vg_change_result *c)
+/* The verdict as the report computed it, with its sentence and reason. */
+static void verdict(struct hb *b, const struct vg_report *r)
 {
-	if (c == &r->chg) {
-		/* The report's own words (its windows' reason included). */
-		const char *name = vg_verdict_name(r->verdict);
-		hf(b,
-		   "<section id=\"verdict\" class=\"verdict v-%s\">\n"
-		   "<h2>Verdict</h2>\n<p class=\"big\">%s "
-		   "(<code>%s</code>)</p>\n<p id=\"sentence\">",
-		   name, verdict_title(r->verdict), name);
-		esc(b, r->verdict_sentence);
-		hs(b, "</p>\n</section>\n");
-		return;
-	}
-	if (c) {
-		const char *name = vg_verdict_name(c->verdict);
-		int n = vg_change_sentence(c, NULL, 0);
-		char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	const char *name = vg_verdict_name(r->verdict);
 
-		if (!text) {
-			b->err = -ENOMEM;
-			return;
-		}
-		vg_change_sentence(c, text, (size_t)n + 1);
-		hf(b,
-		   "<section id=\"verdict\" class=\"verdict v-%s\">\n"
-		   "<h2>Verdict</h2>\n<p class=\"big\">%s "
-		   "(<code>%s</code>)</p>\n<p id=\"sentence\">",
-		   name, verdict_title(c->verdict), name);
-		esc(b, text);
-		free(text);
-		hs(b, "</p>\n</section>\n");
-		return;
-	}
-	if (!r->win.ok) {
-		hs(b, "<section id=\"verdict\" class=\"verdict "
-		      "v-insufficient_data\">\n<h2>Verdict</h2>\n"
-		      "<p class=\"big\">Not enough data "
-		      "(<code>insufficient_data</code>)</p>\n<p>");
-		esc(b, r->win.reason);
-		hs(b, ".</p>\n</section>\n");
-		return;
-	}
-	hs(b, "<section id=\"verdict\" class=\"verdict\">\n<h2>Verdict</h2>\n"
-	      "<p class=\"big\">No verdict</p>\n"
-	      "<p>This report holds the values of the start and end windows "
-	      "and their difference, without a confidence interval, so it "
-	      "claims no shift. Day-to-day noise in ln RMSSD is 3-13 %, and "
-	      "slower breathing alone raises RMSSD and HF power.</p>\n"
-	      "</section>\n");
-}
-
-static void change_row(struct hb *b, const char *label, const char *unit,
-		       const struct vg_report_change *c, int prec, bool ci)
-{
-	char s[32], e[32], d[32], lo[32], hi[32];
-
-	num(s, sizeof(s), c->start, prec);
-	num(e, sizeof(e), c->end, prec);
-	snum(d, sizeof(d), c->delta, prec);
 	hf(b,
-	   "<tr><td>%s <span class=\"note\">%s</span></td><td>%s</td>"
-	   "<td>%s</td><td>%s</td>",
-	   label, unit, s, e, d);
-	if (!ci)
-		hs(b, "</tr>\n");
-	else if (c->has_ci && isfinite(c->ci95[0]) && isfinite(c->ci95[1])) {
-		snum(lo, sizeof(lo), c->ci95[0], prec);
-		snum(hi, sizeof(hi), c->ci95[1], prec);
-		hf(b, "<td>%s to %s</td></tr>\n", lo, hi);
-	} else {
-		hs(b, "<td>not computed</td></tr>\n");
+	   "<section id=\"verdict\" class=\"verdict v-%s\">\n"
+	   "<h2>Verdict</h2>\n<p class=\"big\">%s (<code>%s</code>)</p>\n"
+	   "<p id=\"sentence\">",
+	   name, verdict_title(r->verdict), name);
+	esc(b, r->verdict_sentence);
+	hs(b, "</p>\n");
+	if (*r->verdict_reason) {
+		hs(b, "<p class=\"note\">Why: ");
+		esc(b, r->verdict_reason);
+		hs(b, ".</p>\n");
 	}
-}
-
-/*
- * A row of the change statistics: the report's window values and their
- * difference, then the fitted change and its interval (not the same
- * number: the interval belongs to the fitted change).
- */
-static void est_row(struct hb *b, const char *label, const char *unit,
-		    const struct vg_report_change *rc,
-		    const struct vg_change_est *e, int prec)
-{
-	char s[32], en[32], dd[32], d[32], lo[32], hi[32];
-
-	num(s, sizeof(s), rc->start, prec);
-	num(en, sizeof(en), rc->end, prec);
-	snum(dd, sizeof(dd), rc->delta, prec);
-	snum(d, sizeof(d), e->delta, prec);
-	hf(b,
-	   "<tr><td>%s <span class=\"note\">%s</span></td><td>%s</td>"
-	   "<td>%s</td><td>%s</td><td>%s</td>",
-	   label, unit, s, en, dd, d);
-	if (isfinite(e->ci_lo) && isfinite(e->ci_hi)) {
-		snum(lo, sizeof(lo), e->ci_lo, prec);
-		snum(hi, sizeof(hi), e->ci_hi, prec);
-		hf(b, "<td>%s to %s</td></tr>\n", lo, hi);
-	} else {
-		hs(b, "<td>n/a</td></tr>\n");
-	}
+	hs(b, "</section>\n");
 }
 
 static void windows_line(struct hb *b, const struct vg_report *r)
@@ -665,51 +578,50 @@ static void windows_line(struct hb *b, const struct vg_report *r)
 	}
 }
 
-static void change_stats(struct hb *b, const struct vg_report *r,
-			 const struct vg_change_result *c)
+/* A measure: window values, their difference, the fitted change, CI. */
+static void change_row(struct hb *b, const char *label, const char *unit,
+		       const struct vg_report_change *c, int prec)
 {
-	hs(b, "<section id=\"change\">\n<h2>Start and end</h2>\n");
-	windows_line(b, r);
-	hs(b, "<div class=\"tw\"><table>\n<tr><th>Measure</th><th>Start</th>"
-	      "<th>End</th><th>End &minus; start</th><th>Fitted change</th>"
-	      "<th>95 % interval</th></tr>\n");
-	est_row(b, "Heart rate", "bpm", &r->hr_bpm, &c->hr_bpm, 1);
-	est_row(b, "RMSSD", "ms", &r->rmssd_ms, &c->rmssd_ms, 1);
-	est_row(b, "ln RMSSD", "ln ms", &r->ln_rmssd, &c->ln_rmssd, 2);
-	est_row(b, "HF power", "ms&sup2;", &r->hf_ms2, &c->hf_ms2, 0);
-	est_row(b, "Breathing rate", "per min", &r->resp_rate_bpm,
-		&c->resp_rate_bpm, 1);
-	hs(b, "</table></div>\n<p class=\"note\">Start and end are the "
-	      "windows' own values; end &minus; start is their difference. "
-	      "The fitted change is the rise of a line fitted through short "
-	      "blocks over the whole course of the session, from the centre "
-	      "of the start window to the centre of the end window, so it "
-	      "need not equal end minus start; the 95 % interval is that of "
-	      "the fitted change and allows for beat-to-beat "
-	      "dependence.</p>\n"
-	      "</section>\n");
+	char s[32], e[32], d[32], f[32], lo[32], hi[32];
+
+	num(s, sizeof(s), c->start, prec);
+	num(e, sizeof(e), c->end, prec);
+	snum(d, sizeof(d), c->delta, prec);
+	snum(f, sizeof(f), c->estimate, prec);
+	hf(b,
+	   "<tr><td>%s <span class=\"note\">%s</span></td><td>%s</td>"
+	   "<td>%s</td><td>%s</td><td><b>%s</b><br><span class=\"note\">",
+	   label, unit, s, e, d, f);
+	if (c->has_ci && isfinite(c->ci95[0]) && isfinite(c->ci95[1])) {
+		snum(lo, sizeof(lo), c->ci95[0], prec);
+		snum(hi, sizeof(hi), c->ci95[1], prec);
+		hf(b, "%s to %s</span></td></tr>\n", lo, hi);
+	} else {
+		hs(b, "no interval</span></td></tr>\n");
+	}
 }
 
 static void change_table(struct hb *b, const struct vg_report *r)
 {
 	hs(b, "<section id=\"change\">\n<h2>Start and end</h2>\n");
 	windows_line(b, r);
-	bool ci = r->hr_bpm.has_ci || r->rmssd_ms.has_ci ||
-		  r->ln_rmssd.has_ci || r->hf_ms2.has_ci ||
-		  r->resp_rate_bpm.has_ci;
 	hs(b, "<div class=\"tw\"><table>\n<tr><th>Measure</th><th>Start</th>"
-	      "<th>End</th><th>Change</th>");
-	hs(b, ci ? "<th>95 % interval</th></tr>\n" : "</tr>\n");
-	change_row(b, "Heart rate", "bpm", &r->hr_bpm, 1, ci);
-	change_row(b, "RMSSD", "ms", &r->rmssd_ms, 1, ci);
-	change_row(b, "ln RMSSD", "ln ms", &r->ln_rmssd, 2, ci);
-	change_row(b, "HF power", "ms&sup2;", &r->hf_ms2, 0, ci);
-	change_row(b, "Breathing rate", "per min", &r->resp_rate_bpm, 1, ci);
-	hs(b, "</table></div>\n");
-	if (!ci)
-		hs(b, "<p class=\"note\">No confidence interval was computed "
-		      "for these changes.</p>\n");
-	hs(b, "</section>\n");
+	      "<th>End</th><th>End &minus; start</th><th>Fitted "
+	      "change, 95 % interval</th></tr>\n");
+	change_row(b, "Heart rate", "bpm", &r->hr_bpm, 1);
+	change_row(b, "RMSSD", "ms", &r->rmssd_ms, 1);
+	change_row(b, "ln RMSSD", "ln ms", &r->ln_rmssd, 2);
+	change_row(b, "HF power", "ms&sup2;", &r->hf_ms2, 0);
+	change_row(b, "Breathing rate", "per min", &r->resp_rate_bpm, 1);
+	hs(b, "</table></div>\n<p class=\"note\">Start and end are the "
+	      "windows' own values; end &minus; start is their difference. "
+	      "The fitted change is the rise of a line fitted through short "
+	      "blocks over the whole course of the session, from the centre "
+	      "of the start window to the centre of the end window, so it "
+	      "need not equal end minus start; the 95 % interval is that of "
+	      "the fitted change and allows for beat-to-beat dependence. "
+	      "\"No interval\": the data gave no honest one.</p>\n"
+	      "</section>\n");
 }
 
 /* Shading of the two windows and the gaps, behind a timeline. */
@@ -1306,9 +1218,10 @@ static void whole(struct hb *b, const struct vg_report *r)
 	hs(b, "</table></div>\n</section>\n");
 }
 
-static void methods(struct hb *b, const struct vg_report *r,
-		    const struct vg_change_result *c)
+static void methods(struct hb *b, const struct vg_report *r)
 {
+	const struct vg_change_result *c = &r->chg;
+
 	hf(b,
 	   "<section id=\"methods\">\n<h2>Methods and parameters</h2>\n"
 	   "<p><b>Windows.</b> The first %.0f s are skipped (settling). The "
@@ -1331,7 +1244,7 @@ static void methods(struct hb *b, const struct vg_report *r,
 	   r->win.settle_s, VG_REPORT_WINDOW_MAX_S, r->win.settle_s,
 	   VG_REPORT_WINDOW_MIN_S, r->opts.hrv.correct ? "on" : "off",
 	   vg_detrend_name(r->opts.hrv.detrend));
-	if (c) {
+	if (r->win.ok) {
 		char v[4][32];
 
 		esc(b, VG_CHANGE_METHOD);
@@ -1345,11 +1258,8 @@ static void methods(struct hb *b, const struct vg_report *r,
 		   "value %s.",
 		   v[0], v[1], v[2], v[3]);
 	} else {
-		hs(b, "The start and end values are those of the two windows; "
-		      "the change is their difference.");
-		if (!r->hr_bpm.has_ci)
-			hs(b, " No interval was computed for it, so no shift "
-			      "is claimed.");
+		hs(b, "Not computed: the session has no start and end "
+		      "window.");
 	}
 	hs(b, "</p>\n<p class=\"note\">Made by vagus. This page loads nothing "
 	      "and runs no script.</p>\n</section>\n");
@@ -1384,13 +1294,6 @@ static int spectra(const struct vg_report *r, const struct vg_rr_series *c,
 
 int vg_report_html(const struct vg_report *r, char **html, size_t *len)
 {
-	return vg_report_html_change(r, &r->chg, html, len);
-}
-
-int vg_report_html_change(const struct vg_report *r,
-			  const struct vg_change_result *c, char **html,
-			  size_t *len)
-{
 	const struct vg_session *s = r->session;
 	struct vg_rr_series corr = VG_RR_SERIES_INIT;
 	const struct vg_rr_series *use = &s->rr;
@@ -1420,11 +1323,8 @@ int vg_report_html_change(const struct vg_report *r,
 
 	head(&b, r);
 	header(&b, r);
-	verdict(&b, r, c);
-	if (c)
-		change_stats(&b, r, c);
-	else
-		change_table(&b, r);
+	verdict(&b, r);
+	change_table(&b, r);
 	timeline(&b, r, &m);
 	poincare(&b, r, use);
 	spectrum(&b, r, sp);
@@ -1432,7 +1332,7 @@ int vg_report_html_change(const struct vg_report *r,
 	quality(&b, r);
 	strap(&b, r);
 	whole(&b, r);
-	methods(&b, r, c);
+	methods(&b, r);
 	hs(&b, "</main>\n</body>\n</html>\n");
 	err = b.err;
 out:
