@@ -363,6 +363,95 @@ static void test_whole_equals_analyze(void)
 	CHECK_EQ(same, rep.n);
 }
 
+/*
+ * The text of top-level member @key of an indented (2) JSON object:
+ * from its name to the end of its value. NULL when absent.
+ */
+static char *member_text(const char *json, const char *key)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "\n  \"%s\": ", key);
+	const char *p = strstr(json, name);
+	if (!p)
+		return NULL;
+	const char *v = p + strlen(name);
+	const char *e = *v == '{' ? strstr(v, "\n  }") : strchr(v, '\n');
+	if (!e)
+		return NULL;
+	if (*v == '{')
+		e += 4;
+	return strndup(p, (size_t)(e - p));
+}
+
+/*
+ * issue 6: `vagus analyze --session` on the same beats as an RR file
+ * gives what vagusd wrote for the session: windows, change (estimates,
+ * intervals, test numbers) and verdict, to the last digit.
+ */
+static void test_session_equals_analyze(void)
+{
+	char path[256];
+	const char *same[] = {
+	    "verdict", "verdict_reason", "verdict_sentence", "duration_s",
+	    "windows", "change",	 "methods"};
+
+	/* The beats as vagusd received them, 1/1024 s, written in ms. */
+	snprintf(path, sizeof(path), "%s/session.rr.txt", tmpdir);
+	FILE *f = fopen(path, "w");
+	if (!CHECK(f))
+		return;
+	fprintf(f, "# rr_ms\n");
+	for (size_t i = 0; i < nrr; i++)
+		fprintf(f, "%.7f\n", rr[i] * (1000.0 / 1024));
+	CHECK_EQ(fclose(f), 0);
+
+	const char *args[] = {"analyze", "--session", path, "--json", NULL};
+	struct run *r = run_vagus(args);
+	if (!CHECK(exited_with(r, 0)))
+		return;
+	for (size_t k = 0; k < sizeof(same) / sizeof(same[0]); k++) {
+		char *a = member_text(report_json, same[k]);
+		char *b = member_text(r->out, same[k]);
+		if (!CHECK(a && b && !strcmp(a, b)))
+			printf("%s differs:\nreport  %s\nanalyze %s\n", same[k],
+			       a ? a : "(none)", b ? b : "(none)");
+		free(a);
+		free(b);
+	}
+	/* A real verdict with intervals, not two empty objects agreeing. */
+	CHECK(strstr(report_json, "\"verdict\": \"no_clear_change\""));
+	CHECK(strstr(report_json, "\"ci95\": [") != NULL);
+
+	/* The text is the report.txt of the same beats, from the verdict on. */
+	const char *targs[] = {"analyze", "--session", path, NULL};
+	r = run_vagus(targs);
+	CHECK(exited_with(r, 0));
+	CHECK(strstr(r->out, "\nVerdict      no_clear_change\n  No clear "
+			     "change: lnRMSSD changed by "));
+	CHECK(strstr(r->out, "95 % CI of fitted"));
+
+	/* And the page. */
+	char html[300];
+	snprintf(html, sizeof(html), "%s/session.html", tmpdir);
+	const char *hargs[] = {"analyze", "--session", path,
+			       "--html",  html,	       NULL};
+	r = run_vagus(hargs);
+	CHECK(exited_with(r, 0));
+	size_t hl;
+	char *page = vg_test_slurp(html, &hl);
+	CHECK(page && strstr(page, "class=\"verdict v-no_clear_change\""));
+	free(page);
+
+	const char *bad[] = {"analyze",	 "--session", path,
+			     "--window", "0:60",      NULL};
+	r = run_vagus(bad);
+	CHECK(exited_with(r, 2));
+	const char *bad2[] = {"analyze", "--session", NULL};
+	r = run_vagus(bad2);
+	CHECK(exited_with(r, 2));
+}
+
 static void test_report(void)
 {
 	char path[256];
@@ -498,6 +587,7 @@ int main(void)
 	if (make_state()) {
 		test_windows_equal_analyze();
 		test_whole_equals_analyze();
+		test_session_equals_analyze();
 		test_report();
 		test_list();
 	}

@@ -34,6 +34,7 @@ struct analyze_args {
 	bool window; /* --window T0:T1 given */
 	double t0, t1;
 	const char *html; /* --html OUT: the session report page */
+	bool session;	  /* --session FILE: the full session report */
 };
 
 /* What a vagus journal held, beside the beats (input was a journal). */
@@ -94,6 +95,13 @@ static void help(void)
 	    "                    the windows, the change, plots and data "
 	    "quality, as\n"
 	    "                    vagusd writes report.html for a session\n"
+	    "  --session FILE    the full session report of FILE instead: "
+	    "windows, change\n"
+	    "                    with 95 %% intervals and the verdict, exactly "
+	    "as vagusd\n"
+	    "                    writes report.txt (or with --json, "
+	    "report.json) for a\n"
+	    "                    session of the same beats\n"
 	    "  -h, --help        show this help\n"
 	    "\n"
 	    "A metric the recording is too short for shows as \"n/a (too "
@@ -180,6 +188,24 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
 				return cli_usage_error(
 				    CMD, "--html needs a file name");
 			a->html = val;
+		} else if (!strcmp(s, "--session") ||
+			   !strncmp(s, "--session=", 10)) {
+			if (s[9] == '=')
+				val = s + 10;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return cli_usage_error(
+				    CMD, "--session needs a FILE");
+			if (!*val)
+				return cli_usage_error(
+				    CMD, "--session needs a FILE");
+			if (a->path)
+				return cli_usage_error(
+				    CMD, "one FILE only ('%s' and '%s')",
+				    a->path, val);
+			a->path = val;
+			a->session = true;
 		} else if (!strcmp(s, "--no-correct")) {
 			a->opts.correct = false;
 		} else if (!strcmp(s, "--detrend") ||
@@ -208,6 +234,10 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
 		return cli_usage_error(CMD, "--html reports the whole session "
 					    "with its own windows; drop "
 					    "--window");
+	if (a->session && a->window)
+		return cli_usage_error(CMD, "--session reports the whole "
+					    "session with its own windows; "
+					    "drop --window");
 	return -1;
 }
 
@@ -524,21 +554,32 @@ static int write_out(const char *path, const char *p, size_t len)
 	return err;
 }
 
-/* The session report page of @s, per the analysis options, to @path. */
-static int write_html(const struct analyze_args *a, const char *name,
-		      const struct vg_session *s)
+/* The session report of @s per the analysis options, as vagusd makes it. */
+static int build_report(const struct analyze_args *a, const char *name,
+			const struct vg_session *s, struct vg_report *r)
 {
 	struct vg_report_opts o;
-	struct vg_report r;
-	char *html = NULL;
-	size_t len = 0;
 	int rc;
 
 	vg_report_opts_default(&o);
 	o.hrv = a->opts;
-	rc = vg_report_build(s, &o, &r);
-	if (!rc)
-		rc = vg_report_html(&r, &html, &len);
+	rc = vg_report_build(s, &o, r);
+	if (rc) {
+		cli_error("%s: report failed: %s", name, strerror(-rc));
+		return CLI_EXIT_INTERNAL;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* The session report page of @r to a->html. */
+static int write_html(const struct analyze_args *a, const char *name,
+		      const struct vg_report *r)
+{
+	char *html = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = vg_report_html(r, &html, &len);
 	if (rc) {
 		cli_error("%s: report failed: %s", name, strerror(-rc));
 		return CLI_EXIT_INTERNAL;
@@ -548,6 +589,39 @@ static int write_html(const struct analyze_args *a, const char *name,
 	if (rc) {
 		cli_error("%s: %s", cli_file_name(a->html), strerror(-rc));
 		return CLI_EXIT_DATA;
+	}
+	return CLI_EXIT_OK;
+}
+
+/*
+ * --session: report.json (same indentation, trailing newline) or
+ * report.txt of @r on standard output.
+ */
+static int print_session(const struct analyze_args *a, const char *name,
+			 const struct vg_report *r)
+{
+	struct vg_json j;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (a->json) {
+		vg_json_init(&j, NULL, 0, 2);
+		rc = vg_report_json(r, &j);
+		if (!rc) {
+			fwrite(vg_json_text(&j), 1, vg_json_len(&j), stdout);
+			putchar('\n');
+		}
+		vg_json_free(&j);
+	} else {
+		rc = vg_report_text(r, &text, &len);
+		if (!rc)
+			fwrite(text, 1, len, stdout);
+		free(text);
+	}
+	if (rc) {
+		cli_error("%s: report failed: %s", name, strerror(-rc));
+		return CLI_EXIT_INTERNAL;
 	}
 	return CLI_EXIT_OK;
 }
@@ -562,6 +636,7 @@ int cmd_analyze(int argc, char **argv)
 	struct vg_rrfile_error perr;
 	struct journal_info ji = {0};
 	struct vg_session sess;
+	struct vg_report rep;
 	struct vg_hrv_result res;
 	double coverage;
 	const char *name;
@@ -593,7 +668,7 @@ int cmd_analyze(int argc, char **argv)
 
 	if (vg_session_is_journal((const uint8_t *)buf, len)) {
 		status = read_journal(name, buf, len, &raw, &info, &ji,
-				      a.html ? &sess : NULL);
+				      a.html || a.session ? &sess : NULL);
 		free(buf);
 		if (status)
 			goto out;
@@ -614,17 +689,23 @@ int cmd_analyze(int argc, char **argv)
 			status = CLI_EXIT_INTERNAL;
 			goto out;
 		}
-		if (a.html && session_of_rr(&raw, &sess)) {
+		if ((a.html || a.session) && session_of_rr(&raw, &sess)) {
 			cli_error("%s: out of memory", name);
 			status = CLI_EXIT_INTERNAL;
 			goto out;
 		}
 	}
 
-	if (a.html) {
-		status = write_html(&a, name, &sess);
-		if (status || !strcmp(a.html, "-"))
+	if (a.html || a.session) {
+		status = build_report(&a, name, &sess, &rep);
+		if (!status && a.html)
+			status = write_html(&a, name, &rep);
+		if (status || (a.html && !strcmp(a.html, "-")))
 			goto out;
+		if (a.session) {
+			status = print_session(&a, name, &rep);
+			goto flush;
+		}
 	}
 
 	if (a.window) {
@@ -663,6 +744,7 @@ int cmd_analyze(int argc, char **argv)
 	} else {
 		print_text(&a, &info, &ji, &raw, coverage, &res);
 	}
+flush:
 	/* A full disk or a closed pipe must not pass for success. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error("write error: %s", strerror(errno));
