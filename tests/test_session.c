@@ -646,6 +646,118 @@ static void test_short_session(void)
 	free(rr);
 }
 
+/* A fake earlier session's report.json: only what the history reads. */
+static void hist_session(const char *root, const char *id, const char *status,
+			 double rest)
+{
+	char path[256], body[256];
+
+	snprintf(path, sizeof(path), "%s/sessions/%s", root, id);
+	CHECK_EQ(mkdir(path, 0700), 0);
+	if (!status)
+		return;
+	snprintf(path, sizeof(path), "%s/sessions/%s/report.json", root, id);
+	snprintf(body, sizeof(body),
+		 "{\"windows\": {\"status\": \"%s\"}, \"start\": {\"time\": "
+		 "{\"ln_rmssd\": %.17g}}}\n",
+		 status, rest);
+	FILE *f = fopen(path, "w");
+	CHECK(f && fputs(body, f) >= 0);
+	if (f)
+		fclose(f);
+}
+
+/*
+ * The smallest worthwhile change: the report of a session in a state dir
+ * gets the resting lnRMSSD of the valid sessions before it, and with 7 or
+ * more places its change against 0.5 SD of them.
+ */
+static void test_history(void)
+{
+	static const double rest[9] = {3.9, 4.1,  4.0,	4.3, 3.8,
+				       4.2, 4.05, 3.95, 4.15};
+	static const char *ids[9] = {
+	    "20261101-070000", "20261102-070000", "20261103-070000",
+	    "20261104-070000", "20261105-070000", "20261106-070000",
+	    "20261107-070000", "20261119-235959", "20261119-235959-2"};
+	char root[64], path[256], errbuf[128];
+	size_t n, len;
+	uint16_t *rr = load_rr("rhenanbartels-hrv/rest_rri.rr.txt", &n);
+	struct jbuf b;
+	double *h = NULL;
+	size_t nh = 0;
+
+	if (!rr)
+		return;
+	snprintf(root, sizeof(root), "/tmp/vagus-hist-XXXXXX");
+	if (!CHECK(mkdtemp(root)))
+		goto out;
+	snprintf(path, sizeof(path), "%s/sessions", root);
+	CHECK_EQ(mkdir(path, 0700), 0);
+	/* Written out of order: the reader sorts by ID (time, then -N). */
+	for (int i = 8; i >= 0; i--)
+		hist_session(root, ids[i], "ok", rest[i]);
+	hist_session(root, "20261108-070000", "insufficient_data", 9.0);
+	hist_session(root, "20261109-070000", NULL, 0);	    /* no report */
+	hist_session(root, "notes", "ok", 9.0);		    /* not an ID */
+	hist_session(root, "20261120-070000-2", "ok", 9.0); /* after it */
+	hist_session(root, "20261130-070000", "ok", 9.0);   /* later */
+	hist_session(root, "20261120-070000", NULL, 0);
+	snprintf(path, sizeof(path), "%s/sessions/20261120-070000", root);
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!CHECK(dfd >= 0))
+		goto out;
+	CHECK_EQ(vg_report_history(dfd, &h, &nh), 0);
+	if (CHECK_EQ(nh, 9))
+		for (int i = 0; i < 9; i++)
+			CHECK(h[i] == rest[i]);
+	free(h);
+
+	make_session(&b, rr, n);
+	int fd = openat(dfd, "journal", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, b.p, b.len) == (ssize_t)b.len);
+	close(fd);
+	jb_free(&b);
+	CHECK_EQ(vg_report_write_session(dfd, NULL, errbuf, sizeof(errbuf)), 0);
+	close(dfd);
+
+	double mean = 0, ss = 0;
+	for (int i = 0; i < 9; i++)
+		mean += rest[i] / 9;
+	for (int i = 0; i < 9; i++)
+		ss += (rest[i] - mean) * (rest[i] - mean);
+	double swc = 0.5 * sqrt(ss / 8);
+	snprintf(path, sizeof(path), "%s/sessions/20261120-070000/report.json",
+		 root);
+	char *j = vg_test_slurp(path, &len);
+	if (CHECK(j)) {
+		const char *p = strstr(j, "\"history\": {\n      \"sessions\": "
+					  "9,\n      \"swc_ln_rmssd\": ");
+		CHECK(p != NULL);
+		p = p ? strstr(p, "swc_ln_rmssd\": ") : NULL;
+		if (CHECK(p))
+			CHECK_NEAR(strtod(p + 15, NULL), swc, 1e-12);
+		/* The interval is there, so it has a place against the SWC. */
+		CHECK(strstr(j, "\"place\": null") == NULL);
+		free(j);
+	}
+	snprintf(path, sizeof(path), "%s/sessions/20261120-070000/report.txt",
+		 root);
+	char *t = vg_test_slurp(path, &len);
+	char want[128];
+	snprintf(want, sizeof(want),
+		 "Smallest worthwhile change of ln RMSSD: +/- %.2f", swc);
+	CHECK(t && strstr(t, want));
+	CHECK(t && strstr(t, "from 9 sessions"));
+	free(t);
+out:
+	if (!getenv("VAGUS_KEEP") && !strncmp(root, "/tmp/vagus-hist-", 16)) {
+		snprintf(path, sizeof(path), "rm -rf '%s'", root);
+		CHECK_EQ(system(path), 0);
+	}
+	free(rr);
+}
+
 int main(void)
 {
 	test_replay_real();
@@ -653,6 +765,7 @@ int main(void)
 	test_report_windows_match();
 	test_truncation();
 	test_write_session();
+	test_history();
 	test_golden();
 	test_link_drops();
 	test_damage();
