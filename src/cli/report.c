@@ -172,8 +172,10 @@ static int report_from_journal(int dirfd, const char *id, bool json)
 {
 	struct vg_session s;
 	struct vg_report r;
+	struct vg_report_opts o;
 	struct vg_json j;
 	uint8_t *buf = NULL;
+	double *hist = NULL;
 	char *text = NULL;
 	size_t len = 0, tlen = 0;
 	int rc, status = CLI_EXIT_OK;
@@ -196,7 +198,12 @@ static int report_from_journal(int dirfd, const char *id, bool json)
 		status = rc == -ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_DATA;
 		goto out;
 	}
-	rc = vg_report_build(&s, NULL, &r);
+	/* The history vagusd will use when it writes the report. */
+	vg_report_opts_default(&o);
+	rc = vg_report_history(dirfd, &hist, &o.nhist);
+	o.history = hist;
+	if (!rc)
+		rc = vg_report_build(&s, &o, &r);
 	if (!rc)
 		rc = json ? vg_report_json(&r, &j)
 			  : vg_report_text(&r, &text, &tlen);
@@ -219,6 +226,7 @@ static int report_from_journal(int dirfd, const char *id, bool json)
 		status = write_out(text, tlen);
 	}
 out:
+	free(hist);
 	free(text);
 	free(buf);
 	vg_json_free(&j);

@@ -775,13 +775,15 @@ int vg_report_text(const struct vg_report *r, char **text, size_t *len)
 		tb(&b, "\n");
 	}
 	utc_string(when, sizeof(when), s->first_ms);
-	tb(&b, "Started      %s", s->records ? when : "unknown");
-	if (nonempty(s->meta.started_by)) {
-		tb(&b, " (");
-		tb_text(&b, s->meta.started_by);
-		tb(&b, ")");
+	if (s->records) {
+		tb(&b, "Started      %s", when);
+		if (nonempty(s->meta.started_by)) {
+			tb(&b, " (");
+			tb_text(&b, s->meta.started_by);
+			tb(&b, ")");
+		}
+		tb(&b, "\n");
 	}
-	tb(&b, "\n");
 	if (s->ended) {
 		utc_string(when, sizeof(when), s->last_ms);
 		tb(&b, "Ended        %s", when);
@@ -791,9 +793,13 @@ int vg_report_text(const struct vg_report *r, char **text, size_t *len)
 			tb(&b, ")");
 		}
 		tb(&b, "\n");
-	} else {
+	} else if (s->records) {
 		tb(&b, "Ended        not in the journal (still running, or "
 		       "recovered after a crash)\n");
+	} else {
+		/* vagus analyze --session of a plain RR file. */
+		tb(&b, "Source       no journal records (an RR file, or an "
+		       "empty journal): no wall-clock times\n");
 	}
 	if (nonempty(s->meta.strap) || s->strap.present) {
 		tb(&b, "Strap        ");
