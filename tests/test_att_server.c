@@ -353,6 +353,47 @@ static void test_limits(void)
 	vg_atts_free(s);
 }
 
+/*
+ * A strap that wants pairing: values and CCCDs answer Insufficient
+ * Authentication (0x05) until the link is encrypted, discovery stays
+ * open, and a new link starts unencrypted again.
+ */
+static void test_encryption(struct vg_atts *s)
+{
+	vg_atts_reset_link(s);
+	vg_atts_require_encryption(s, true);
+	/* discovery: group, characteristic declarations, descriptors */
+	xfer(s, "10 0100 ffff 0028",
+	     "11 06 0100 0800 0d18 0900 0c00 0f18"
+	     " 0d00 1100 0a18");
+	xfer(s, "08 0100 0800 0328",
+	     "09 07 0200 10 0300 372a 0500 02 0600"
+	     " 382a 0700 08 0800 392a");
+	/* values and CCCDs: closed */
+	xfer(s, "0a 0600", "01 0a 0600 05");
+	xfer(s, "0a 0b00", "01 0a 0b00 05");
+	xfer(s, "0c 0f00 0000", "01 0c 0f00 05");
+	xfer(s, "08 0100 ffff 382a", "01 08 0600 05");
+	xfer(s, "12 0400 0100", "01 12 0400 05");
+	CHECK(!vg_atts_notifying(s, 3));
+	xfer(s, "12 0800 01", "01 12 0800 05");
+	xfer(s, "52 1100 5647", "");
+	CHECK_EQ(last_ev.type, VG_ATTS_EV_NONE);
+	/* the declaration of a locked value is still readable */
+	xfer(s, "0a 0500", "0b 02 0600 382a");
+	/* once encrypted, everything works */
+	vg_atts_set_link_encrypted(s, true);
+	xfer(s, "0a 0600", "0b 01");
+	xfer(s, "12 0400 0100", "13");
+	CHECK(vg_atts_notifying(s, 3));
+	xfer(s, "08 0100 ffff 382a", "09 03 0600 01");
+	/* the next link must pair again */
+	vg_atts_reset_link(s);
+	xfer(s, "0a 0b00", "01 0a 0b00 05");
+	vg_atts_require_encryption(s, false);
+	xfer(s, "0a 0b00", "0b 57");
+}
+
 int main(void)
 {
 	struct vg_atts *s = build();
@@ -368,6 +409,7 @@ int main(void)
 	test_mtu(s);
 	test_errors(s);
 	test_garbage(s);
+	test_encryption(s);
 	vg_atts_free(s);
 	test_limits();
 	return vg_test_done();

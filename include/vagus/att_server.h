@@ -90,6 +90,17 @@ uint16_t vg_atts_find_char(const struct vg_atts *s, uint16_t uuid);
 void vg_atts_reset_link(struct vg_atts *s);
 
 /*
+ * A strap that wants pairing: with @on, reading or writing any
+ * characteristic value or CCCD gets Insufficient Authentication (0x05)
+ * until the glue says the link is encrypted (vg_atts_set_link_encrypted).
+ * Discovery (services, characteristics, descriptors) stays open.
+ */
+void vg_atts_require_encryption(struct vg_atts *s, bool on);
+
+/* Whether the current link is encrypted; each new link starts without. */
+void vg_atts_set_link_encrypted(struct vg_atts *s, bool on);
+
+/*
  * Makes the Exchange MTU Response announce @mtu (any value, even an
  * invalid one) while the server keeps using the honest MTU: the
  * "lying MTU" fault. 0 turns it off.

@@ -42,6 +42,7 @@ enum {
 	ERR_READ_NOT_PERMITTED = 0x02,
 	ERR_WRITE_NOT_PERMITTED = 0x03,
 	ERR_INVALID_PDU = 0x04,
+	ERR_INSUFF_AUTHEN = 0x05,
 	ERR_REQ_NOT_SUPPORTED = 0x06,
 	ERR_INVALID_OFFSET = 0x07,
 	ERR_ATTR_NOT_FOUND = 0x0a,
@@ -78,6 +79,8 @@ struct vg_atts {
 	uint16_t last_service; /* handle, 0 before the first */
 	uint16_t mtu;
 	uint16_t mtu_lie;
+	bool need_enc; /* characteristics need an encrypted link */
+	bool link_enc; /* the link is encrypted */
 };
 
 struct vg_atts *vg_atts_new(void)
@@ -208,9 +211,31 @@ uint16_t vg_atts_find_char(const struct vg_atts *s, uint16_t uuid)
 void vg_atts_reset_link(struct vg_atts *s)
 {
 	s->mtu = VG_ATTS_MTU_MIN;
+	s->link_enc = false;
 	for (uint16_t i = 0; i < s->n; i++)
 		if (s->attrs[i].type == UUID_CCCD)
 			memset(s->attrs[i].value, 0, 2);
+}
+
+void vg_atts_require_encryption(struct vg_atts *s, bool on)
+{
+	s->need_enc = on;
+}
+
+void vg_atts_set_link_encrypted(struct vg_atts *s, bool on)
+{
+	s->link_enc = on;
+}
+
+/*
+ * Whether @a is closed on this link: characteristic values and their
+ * CCCDs (char_h set) while encryption is required and missing. Service
+ * and characteristic declarations stay readable, so a client can
+ * discover what it must pair for.
+ */
+static bool locked(const struct vg_atts *s, const struct attr *a)
+{
+	return s->need_enc && !s->link_enc && a->char_h;
 }
 
 void vg_atts_set_mtu_lie(struct vg_atts *s, uint16_t mtu)
@@ -377,11 +402,12 @@ static int read_by_type(struct vg_atts *s, struct cursor *c, struct wcursor *w)
 		const struct attr *a = &s->attrs[h - 1];
 		if (a->type != type)
 			continue;
-		if (!(a->perm & PERM_READ)) {
+		if (!(a->perm & PERM_READ) || locked(s, a)) {
 			if (w->len == 2)
-				return error_rsp(w, OP_READ_BY_TYPE_REQ,
-						 (uint16_t)h,
-						 ERR_READ_NOT_PERMITTED);
+				return error_rsp(
+				    w, OP_READ_BY_TYPE_REQ, (uint16_t)h,
+				    locked(s, a) ? ERR_INSUFF_AUTHEN
+						 : ERR_READ_NOT_PERMITTED);
 			break;
 		}
 		size_t vlen = a->len;
@@ -456,6 +482,8 @@ static int read_req(struct vg_atts *s, uint8_t op, struct cursor *c,
 		return error_rsp(w, op, h, ERR_INVALID_HANDLE);
 	if (!(a->perm & PERM_READ))
 		return error_rsp(w, op, h, ERR_READ_NOT_PERMITTED);
+	if (locked(s, a))
+		return error_rsp(w, op, h, ERR_INSUFF_AUTHEN);
 	if (offset > a->len)
 		return error_rsp(w, op, h, ERR_INVALID_OFFSET);
 	size_t n = a->len - offset;
@@ -529,6 +557,8 @@ static int write_req(struct vg_atts *s, uint8_t op, struct cursor *c,
 		return cmd ? 0 : error_rsp(w, op, h, ERR_INVALID_HANDLE);
 	if (!(a->perm & (cmd ? PERM_WRITE_NR : PERM_WRITE)))
 		return cmd ? 0 : error_rsp(w, op, h, ERR_WRITE_NOT_PERMITTED);
+	if (locked(s, a))
+		return cmd ? 0 : error_rsp(w, op, h, ERR_INSUFF_AUTHEN);
 	code = write_value(a, val, len, ev);
 	if (cmd)
 		return 0;

@@ -387,6 +387,9 @@ static void trace_command(const char *at, const uint8_t *p, size_t n)
 		printf("%s LE Create Connection command\n", at);
 	else if (op == 0x2043)
 		printf("%s LE Extended Create Connection command\n", at);
+	else if (op == 0x2019 && n >= 5)
+		printf("%s LE Start Encryption command: handle %u\n", at,
+		       le16(p + 3));
 }
 
 /*

@@ -574,6 +574,24 @@ static int process_mgmt(struct simbt *b)
 			say(b, "link down (%s)",
 			    vg_mgmt_disconn_str(ev.u.disconnected.reason));
 			readvertise(b);
+		} else if (ev.code == VG_MGMT_EV_USER_CONFIRM_REQUEST &&
+			   ev.plen >= 7) {
+			/* A strap has no buttons: Just Works, always yes. */
+			uint8_t pkt[VG_MGMT_HDR_LEN + 7];
+			int rc = send_pkt(
+			    b->ctl, pkt,
+			    vg_mgmt_encode(pkt, sizeof(pkt),
+					   VG_MGMT_OP_USER_CONFIRM_REPLY,
+					   (uint16_t)b->cfg.dev, ev.param, 7));
+			say(b, "pairing: confirmed%s",
+			    rc < 0 ? " (the reply failed)" : "");
+		} else if (ev.code == VG_MGMT_EV_ADVERTISING_REMOVED &&
+			   ev.plen >= 1 && ev.param[0] == ADV_INSTANCE) {
+			/* bluetoothd clears every instance when it takes
+			 * an adapter over (at its start, or a restart). */
+			say(b, "our advertising was removed by another "
+			       "program (bluetoothd?)");
+			readvertise(b);
 		} else if (ev.code == VG_MGMT_EV_CMD_COMPLETE &&
 			   ev.u.cmd.opcode == VG_MGMT_OP_ADD_ADVERTISING &&
 			   ev.u.cmd.status != 0) {
@@ -647,4 +665,15 @@ void simbt_peer(int fd, char *buf, size_t cap)
 	ba2str(&a.l2_bdaddr, addr);
 	snprintf(buf, cap, "%s/%s", addr,
 		 a.l2_bdaddr_type == BDADDR_LE_RANDOM ? "random" : "public");
+}
+
+int simbt_security(int fd)
+{
+	struct bt_security sec;
+	socklen_t len = sizeof(sec);
+
+	memset(&sec, 0, sizeof(sec));
+	if (getsockopt(fd, SOL_BLUETOOTH, BT_SECURITY, &sec, &len) < 0)
+		return -errno;
+	return sec.level;
 }

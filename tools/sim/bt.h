@@ -67,6 +67,13 @@ int simbt_process(struct simbt *b);
 /* "hci1 00:AA:01:01:00:01 (advertising via mgmt)" for the log. */
 const char *simbt_describe(const struct simbt *b);
 
+/*
+ * The security level of accepted socket @fd's link (BT_SECURITY_LOW 1,
+ * MEDIUM 2: encrypted, HIGH 3: encrypted with an authenticated key), or
+ * -errno.
+ */
+int simbt_security(int fd);
+
 /* The peer of accepted socket @fd as "AA:BB:CC:DD:EE:FF/public". */
 void simbt_peer(int fd, char *buf, size_t cap);
 

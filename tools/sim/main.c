@@ -158,6 +158,10 @@ static void usage(FILE *f)
 	    "                      the recording goes on (beats in between "
 	    "are\n"
 	    "                      lost)\n"
+	    "  --secure            values and CCCDs answer Insufficient\n"
+	    "                      Authentication until the link is "
+	    "encrypted\n"
+	    "                      (bt: only; over unix: they never open)\n"
 	    "  --busy              held by a phone: accept nobody (each\n"
 	    "                      connection is closed at once)\n"
 	    "  --artifacts missed=P,extra=P\n"
@@ -300,6 +304,7 @@ enum {
 	O_SILENT_AFTER,
 	O_ADV,
 	O_SENT_LOG,
+	O_SECURE,
 };
 
 static void parse_args(int argc, char **argv)
@@ -335,6 +340,7 @@ static void parse_args(int argc, char **argv)
 	    {"silent-after", required_argument, NULL, O_SILENT_AFTER},
 	    {"adv", required_argument, NULL, O_ADV},
 	    {"sent-log", required_argument, NULL, O_SENT_LOG},
+	    {"secure", no_argument, NULL, O_SECURE},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -421,6 +427,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case O_BUSY:
 			opt.busy = true;
+			break;
+		case O_SECURE:
+			opt.secure = true;
 			break;
 		case O_ARTIFACTS:
 			parse_artifacts(optarg);
@@ -737,12 +746,29 @@ static void on_accept(double now)
 	       peer, connections);
 }
 
+/* With --secure over Bluetooth: has the central paired? */
+static void check_security(void)
+{
+	static int last = -1;
+	int level;
+
+	if (!bt || !opt.secure || cfd < 0)
+		return;
+	level = simbt_security(cfd);
+	if (level != last && level >= 0)
+		logmsg("link security level %d%s", level,
+		       level >= 2 ? " (encrypted)" : "");
+	last = level;
+	vg_atts_set_link_encrypted(strap.db, level >= 2);
+}
+
 static void on_pdu(const uint8_t *pdu, size_t len, double now)
 {
 	struct vg_atts_event ev;
 	struct sim_pdu rsp;
 	int n;
 
+	check_security();
 	if (opt.stall_after >= 0 && requests >= opt.stall_after && len &&
 	    pdu[0] != 0x1e && !(pdu[0] & 0x40)) {
 		if (requests++ == opt.stall_after)

@@ -42,6 +42,7 @@ struct sim_opts {
 	double drop_at[SIM_MAX_DROPS];
 	size_t ndrops;
 	bool busy;
+	bool secure; /* values need an encrypted link */
 	double p_missed, p_extra;
 	unsigned malformed_every;
 	bool flood;

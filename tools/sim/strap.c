@@ -89,6 +89,7 @@ static int build_db(struct strap *s)
 	}
 	if (o->mtu_lie >= 0)
 		vg_atts_set_mtu_lie(db, (uint16_t)o->mtu_lie);
+	vg_atts_require_encryption(db, o->secure);
 	return 0;
 }
 
