@@ -97,7 +97,6 @@ out:
 #define HISTORY_REPORT_MAX ((size_t)16 << 20)
 
 struct hist_entry {
-	char id[64];
 	double t_s;
 	long n; /* the "-N" of a second session in the same second, else 1 */
 	double rest;
@@ -194,10 +193,8 @@ int vg_report_history(int session_dirfd, double **vals, size_t *n)
 		uint8_t *buf = NULL;
 		size_t blen = 0;
 
-		if (strlen(e->d_name) >= sizeof(h.id) ||
-		    !id_parse(e->d_name, &h.t_s, &h.n))
+		if (!id_parse(e->d_name, &h.t_s, &h.n))
 			continue;
-		snprintf(h.id, sizeof(h.id), "%s", e->d_name);
 		struct hist_entry me = {.t_s = self_t, .n = self_n};
 		if (hist_cmp(&h, &me) >= 0)
 			continue;
