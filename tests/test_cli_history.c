@@ -196,8 +196,12 @@ static const char *jget_str(const char *text, const char *key, char *buf,
 
 	buf[0] = '\0';
 	if (!vg_session_json_members(text, strlen(text), pick_str, pick_num,
-				     &p))
-		snprintf(buf, cap, "%s", p.str);
+				     &p)) {
+		/* Cut to @cap; memcpy, as gcc -O1 warns on snprintf here. */
+		size_t l = strnlen(p.str, cap - 1);
+		memcpy(buf, p.str, l);
+		buf[l] = '\0';
+	}
 	return buf;
 }
 
