@@ -106,6 +106,7 @@ static void close_link(struct strap *s)
 	s->hrp = NULL;
 	s->tx_len = 0;
 	s->want_out = false;
+	s->securing = false;
 	s->ready = false;
 }
 
@@ -222,6 +223,13 @@ static int flush_tx(struct strap *s)
 		if (send(s->fd, s->tx, s->tx_len, MSG_NOSIGNAL | MSG_DONTWAIT) <
 		    0) {
 			if (errno == EAGAIN || errno == EINTR)
+				break;
+			/*
+			 * While the kernel pairs or encrypts, the socket is in
+			 * BT_CONFIG: send() says ENOTCONN and POLLOUT comes
+			 * once the link is encrypted. Not a dead link.
+			 */
+			if (errno == ENOTCONN && s->securing)
 				break;
 			return -errno;
 		}
@@ -343,6 +351,11 @@ static void drain_events(struct strap *s, int64_t now)
 				log_warnx("%s: cannot raise the link's "
 					  "security: %s",
 					  s->name, strerror(-rc));
+			else
+				log_info("%s: the strap asks for an encrypted "
+					 "link: pairing",
+					 s->name);
+			s->securing = rc == 0 && s->addr.kind == VG_ADDR_BT;
 			vg_hrp_security_done(s->hrp, now, rc);
 			break;
 		}
@@ -461,11 +474,14 @@ static void read_pdus(struct strap *s, int64_t now)
 			return;
 		}
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno != EAGAIN && errno != EINTR &&
+			    !(errno == ENOTCONN && s->securing))
 				link_lost(s, -errno, NULL, now);
 			return;
 		}
 		s->answered = true;
+		/* An answer after the raise: the link is encrypted. */
+		s->securing = false;
 		vg_hrp_input(s->hrp, now, pdu, (size_t)n);
 		after_client(s, now);
 	}
@@ -488,6 +504,10 @@ static void on_io(struct vg_loop *loop, int fd, uint32_t events, void *arg)
 	}
 	if (s->state != CONN_LINKED)
 		return;
+	/* A hang-up or an error ends pairing too: take ENOTCONN at its
+	 * word then, or a level-triggered EPOLLHUP would spin the loop. */
+	if (events & (EPOLLHUP | EPOLLERR))
+		s->securing = false;
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		read_pdus(s, now);
 	if (s->hrp && (events & EPOLLOUT)) {

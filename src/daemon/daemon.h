@@ -110,6 +110,7 @@ struct strap {
 	size_t tx_len;
 	bool answered;	    /* the strap sent a PDU on this link */
 	bool want_out;	    /* EPOLLOUT is watched (a PDU waits in tx) */
+	bool securing;	    /* the kernel is pairing/encrypting the link */
 	bool ready;	    /* subscribed: notifications flow */
 	int64_t retry_at;   /* CONN_IDLE: next attempt, -1 none */
 	int64_t backoff_ms; /* next delay before jitter */
