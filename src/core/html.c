@@ -463,6 +463,9 @@ static const char css[] =
     "vertical-align:-1px;margin-right:4px}"
     "ol.marks{margin:4px 0;padding-left:1.6em}"
     "code{font-size:.9em}"
+    /* Text from a strap or a user can be one long word: let it wrap. */
+    "p,li,.kv td+td{overflow-wrap:anywhere}"
+    ".kv td{text-align:left;white-space:normal}"
     "@media (max-width:520px){body{font-size:15px}main{padding:6px}"
     "section{padding:10px 8px}th,td{padding:3px 4px}}";
 
@@ -1174,7 +1177,7 @@ static void strap(struct hb *b, const struct vg_report *r)
 		      "</section>\n");
 		return;
 	}
-	hs(b, "<div class=\"tw\"><table>\n");
+	hs(b, "<div class=\"tw\"><table class=\"kv\">\n");
 	strap_row(b, "Model", s->strap.model);
 	strap_row(b, "Manufacturer", s->strap.manufacturer);
 	strap_row(b, "Firmware", s->strap.firmware);
