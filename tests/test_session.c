@@ -758,6 +758,111 @@ out:
 	free(rr);
 }
 
+/* The report of @n beats (1/1024 s) replayed as a daemon journal. */
+static void report_of(const uint16_t *rr, size_t n, struct jbuf *b,
+		      struct vg_session *s, struct vg_report *r)
+{
+	make_session(b, rr, n);
+	vg_session_init(s);
+	CHECK_EQ(vg_session_replay(b->p, b->len, s), 0);
+	CHECK_EQ(vg_report_build(s, NULL, r), 0);
+}
+
+/*
+ * Real beats with a relaxation planted (the calibration's recipe,
+ * stronger): deviations from a 31-beat moving average scaled up smoothly
+ * to 1 + g at the end, the local mean RR raised by @rise. Negative values
+ * make the opposite, an arousal.
+ */
+static uint16_t *planted(const uint16_t *rr, size_t n, double g, double rise)
+{
+	uint16_t *o = malloc(n * sizeof(*o));
+	double total = 0, t = 0;
+
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		total += rr[i];
+	for (size_t i = 0; i < n; i++) {
+		double ma = 0;
+		size_t a = i >= 15 ? i - 15 : 0, e = i + 16 < n ? i + 16 : n;
+		for (size_t k = a; k < e; k++)
+			ma += rr[k];
+		ma /= (double)(e - a);
+		t += rr[i];
+		double x = t / total;
+		double sm = x * x * (3 - 2 * x);
+		o[i] = (uint16_t)lround(ma * (1 + rise * sm) +
+					(rr[i] - ma) * (1 + g * sm));
+	}
+	return o;
+}
+
+/* The verdict through the whole report path, on real beats. */
+static void test_verdicts(void)
+{
+	size_t n;
+	uint16_t *rr = load_rr("rhenanbartels-hrv/rest_rri.rr.txt", &n);
+	uint16_t *p;
+	struct jbuf b;
+	struct vg_session s;
+	struct vg_report r;
+
+	if (!rr)
+		return;
+	p = planted(rr, n, 1.5, 0.08);
+	if (CHECK(p)) {
+		report_of(p, n, &b, &s, &r);
+		CHECK_EQ(r.verdict, VG_VERDICT_SHIFT_TO_REST);
+		CHECK(!strncmp(r.verdict_sentence, "Clear shift towards rest",
+			       24));
+		CHECK(r.ln_rmssd.has_ci && r.ln_rmssd.ci95[0] > 0);
+		CHECK(r.hr_bpm.has_ci && r.hr_bpm.estimate < 0);
+		CHECK(strstr(r.verdict_reason, "passes the critical value"));
+		/* Measured: t_ln 6.2, z 9.5 against 2.3: far from the edge. */
+		vg_session_free(&s);
+		jb_free(&b);
+		free(p);
+	}
+	p = planted(rr, n, -0.6, -0.08);
+	if (CHECK(p)) {
+		report_of(p, n, &b, &s, &r);
+		CHECK_EQ(r.verdict, VG_VERDICT_SHIFT_TO_AROUSAL);
+		CHECK(r.ln_rmssd.has_ci && r.ln_rmssd.ci95[1] < 0);
+		/* Measured: t_ln -9.5, z -12.1 against 2.4. */
+		vg_session_free(&s);
+		jb_free(&b);
+		free(p);
+	}
+	/*
+	 * A strap that slips in the end window: every fourth beat early and
+	 * the next one late (ectopic-like), far too many to correct.
+	 */
+	p = malloc(n * sizeof(*p));
+	if (CHECK(p)) {
+		double t = 0;
+		memcpy(p, rr, n * sizeof(*p));
+		for (size_t i = 0; i + 1 < n; i++) {
+			t += rr[i] / 1.024;
+			if (t > 700000 && i % 4 == 0) {
+				p[i] = (uint16_t)(rr[i] * 0.6);
+				p[i + 1] = (uint16_t)(rr[i + 1] + rr[i] * 0.4);
+			}
+		}
+		report_of(p, n, &b, &s, &r);
+		CHECK_EQ(r.verdict, VG_VERDICT_INSUFFICIENT_DATA);
+		CHECK_EQ(r.chg.reason, VG_CHANGE_DIRTY);
+		CHECK(!strcmp(r.verdict_reason,
+			      vg_change_reason_text(VG_CHANGE_DIRTY)));
+		CHECK(!r.ln_rmssd.has_ci && isnan(r.ln_rmssd.ci95[0]));
+		CHECK(strstr(r.verdict_sentence, "too many beats"));
+		vg_session_free(&s);
+		jb_free(&b);
+		free(p);
+	}
+	free(rr);
+}
+
 int main(void)
 {
 	test_replay_real();
@@ -766,6 +871,7 @@ int main(void)
 	test_truncation();
 	test_write_session();
 	test_history();
+	test_verdicts();
 	test_golden();
 	test_link_drops();
 	test_damage();
