@@ -536,6 +536,10 @@ static void test_list(void)
 	CHECK(strstr(r->out, "mat") && strstr(r->out, "control"));
 	CHECK(strstr(r->out, "ended") != NULL);
 	CHECK(strstr(r->out, "running/unfinished") != NULL);
+	/* The verdict, from report.json or (unfinished) the journal. */
+	CHECK(strstr(r->out, "VERDICT") && done &&
+	      strstr(done, "no_clear_change    ended\n"));
+	CHECK(open_ && strstr(open_, "no_clear_change    running/unfinished"));
 	const char *rec = strstr(r->out, ID_RECOVERED " ");
 	CHECK(rec && done && rec < done);
 	CHECK(rec && strstr(rec, "recovered\n") ==
@@ -546,6 +550,7 @@ static void test_list(void)
 	CHECK(exited_with(r, 0));
 	CHECK(r->out[0] == '[');
 	CHECK(strstr(r->out, "\"id\": \"" ID_OPEN "\"") != NULL);
+	CHECK(strstr(r->out, "\"verdict\": \"no_clear_change\"") != NULL);
 
 	const char *a3[] = {"--state-dir", "/nonexistent/vagus", "list", NULL};
 	r = run_vagus(a3);

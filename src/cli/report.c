@@ -353,6 +353,7 @@ struct summary {
 	double d_hr, d_ln_rmssd;
 	bool windows_ok;
 	bool recovered; /* vagusd closed it at start-up after a crash */
+	char verdict[32];
 };
 
 static void sum_str(void *arg, const char *key, const char *val)
@@ -365,6 +366,13 @@ static void sum_str(void *arg, const char *key, const char *val)
 		m->windows_ok = !strcmp(val, "ok");
 	else if (!strcmp(key, "end_reason"))
 		m->recovered = !strcmp(val, "recovered");
+	else if (!strcmp(key, "verdict"))
+		/* One of the four words, never other text to a terminal. */
+		for (int v = VG_VERDICT_INSUFFICIENT_DATA;
+		     v <= VG_VERDICT_SHIFT_TO_AROUSAL; v++)
+			if (!strcmp(val, vg_verdict_name(v)))
+				snprintf(m->verdict, sizeof(m->verdict), "%s",
+					 val);
 }
 
 static void sum_num(void *arg, const char *key, double v)
@@ -413,10 +421,13 @@ static void summarize(int sessfd, const char *id, struct summary *m)
 			snprintf(m->tag, sizeof(m->tag), "%s", s.meta.tag);
 			m->beats = (double)s.rr.n;
 			m->duration_s = vg_session_duration_s(&s);
-			if (!vg_report_build(&s, NULL, &r) && r.win.ok) {
-				m->windows_ok = true;
-				m->d_hr = r.hr_bpm.delta;
-				m->d_ln_rmssd = r.ln_rmssd.delta;
+			if (!vg_report_build(&s, NULL, &r)) {
+				snprintf(m->verdict, sizeof(m->verdict), "%s",
+					 vg_verdict_name(r.verdict));
+				m->windows_ok = r.win.ok;
+				m->d_hr = r.win.ok ? r.hr_bpm.delta : NAN;
+				m->d_ln_rmssd =
+				    r.win.ok ? r.ln_rmssd.delta : NAN;
 			}
 		}
 		vg_session_free(&s);
@@ -444,7 +455,7 @@ static void list_help(void)
 	       "UTC start time),\n"
 	       "tag, length, beats, the change of heart rate and of ln "
 	       "RMSSD from the start\n"
-	       "window to the end window (no verdict), and the state. No "
+	       "window to the end window, the verdict, and the state. No "
 	       "daemon needed.\n"
 	       "\n"
 	       "Options:\n"
@@ -485,8 +496,9 @@ int cmd_list(int argc, char **argv)
 	if (json)
 		vg_json_begin_array(&j);
 	else if (ids.n)
-		printf("%-20s %-10s %9s %7s %10s %10s  %s\n", "ID", "TAG",
-		       "LENGTH", "BEATS", "dHR bpm", "dlnRMSSD", "STATE");
+		printf("%-20s %-10s %9s %7s %10s %10s  %-17s  %s\n", "ID",
+		       "TAG", "LENGTH", "BEATS", "dHR bpm", "dlnRMSSD",
+		       "VERDICT", "STATE");
 	else
 		printf("No sessions in %s\n", path);
 	for (size_t i = 0; i < ids.n; i++) {
@@ -502,6 +514,8 @@ int cmd_list(int argc, char **argv)
 			vg_json_key_num(&j, "beats", m.beats);
 			vg_json_key_num(&j, "hr_bpm_delta", m.d_hr);
 			vg_json_key_num(&j, "ln_rmssd_delta", m.d_ln_rmssd);
+			vg_json_key_str(&j, "verdict",
+					*m.verdict ? m.verdict : NULL);
 			vg_json_key_bool(&j, "report", m.report);
 			vg_json_key_str(&j, "state", state_name(&m));
 			vg_json_end_object(&j);
@@ -521,10 +535,10 @@ int cmd_list(int argc, char **argv)
 			snprintf(ln, sizeof(ln), "%+.2f", m.d_ln_rmssd);
 		else
 			snprintf(ln, sizeof(ln), "-");
-		printf("%-20s %-10.10s %9s %7.0f %10s %10s  %s\n", ids.v[i],
-		       *m.tag ? m.tag : "-", len,
+		printf("%-20s %-10.10s %9s %7.0f %10s %10s  %-17s  %s\n",
+		       ids.v[i], *m.tag ? m.tag : "-", len,
 		       isfinite(m.beats) ? m.beats : 0.0, hr, ln,
-		       state_name(&m));
+		       *m.verdict ? m.verdict : "-", state_name(&m));
 	}
 	if (json) {
 		vg_json_end_array(&j);
