@@ -406,18 +406,39 @@ static void test_session_equals_analyze(void)
 		fprintf(f, "%.7f\n", rr[i] * (1000.0 / 1024));
 	CHECK_EQ(fclose(f), 0);
 
-	const char *args[] = {"analyze", "--session", path, "--json", NULL};
-	struct run *r = run_vagus(args);
-	if (!CHECK(exited_with(r, 0)))
-		return;
-	for (size_t k = 0; k < sizeof(same) / sizeof(same[0]); k++) {
-		char *a = member_text(report_json, same[k]);
-		char *b = member_text(r->out, same[k]);
-		if (!CHECK(a && b && !strcmp(a, b)))
-			printf("%s differs:\nreport  %s\nanalyze %s\n", same[k],
-			       a ? a : "(none)", b ? b : "(none)");
-		free(a);
-		free(b);
+	/* Also what `vagus export` gives, plain RR (Kubios) and CSV. */
+	char exp[2][256];
+	const char *fmt[2] = {"rr", "csv"};
+	for (int e = 0; e < 2; e++) {
+		const char *eargs[] = {"--state-dir", state,  "export", ID_DONE,
+				       "--format",    fmt[e], NULL};
+		struct run *x = run_vagus(eargs);
+		snprintf(exp[e], sizeof(exp[e]), "%s/export.%s", tmpdir,
+			 fmt[e]);
+		f = fopen(exp[e], "w");
+		CHECK(exited_with(x, 0) && f && fputs(x->out, f) >= 0);
+		if (f)
+			fclose(f);
+	}
+	const char *src[3] = {path, exp[0], exp[1]};
+	struct run *r = NULL;
+	for (int k2 = 2; k2 >= 0; k2--) {
+		const char *args[] = {"analyze", "--session", src[k2], "--json",
+				      NULL};
+		r = run_vagus(args);
+		if (!CHECK(exited_with(r, 0)))
+			return;
+		for (size_t k = 0; k < sizeof(same) / sizeof(same[0]); k++) {
+			char *a = member_text(report_json, same[k]);
+			char *b = member_text(r->out, same[k]);
+			if (!CHECK(a && b && !strcmp(a, b)))
+				printf("%s, %s differs:\nreport  %s\nanalyze "
+				       "%s\n",
+				       src[k2], same[k], a ? a : "(none)",
+				       b ? b : "(none)");
+			free(a);
+			free(b);
+		}
 	}
 	/* A real verdict with intervals, not two empty objects agreeing. */
 	CHECK(strstr(report_json, "\"verdict\": \"no_clear_change\""));
