@@ -138,8 +138,17 @@ static int parse_report(const char *buf, size_t len, struct hsess *s)
 		jstr(&w, "status", status, sizeof(status));
 	s->rest_ln = jnum(&root, "change.ln_rmssd.start");
 	s->rest_hr = jnum(&root, "change.hr_bpm.start");
-	s->d_ln = jnum(&root, "change.ln_rmssd.delta");
-	s->d_hr = jnum(&root, "change.hr_bpm.delta");
+	/*
+	 * The session's change: the report's fitted estimate over the whole
+	 * course (the one its interval and verdict are about), else, for
+	 * reports written before it existed, end - start.
+	 */
+	s->d_ln = jnum(&root, "change.ln_rmssd.estimate");
+	s->d_hr = jnum(&root, "change.hr_bpm.estimate");
+	if (!isfinite(s->d_ln) || !isfinite(s->d_hr)) {
+		s->d_ln = jnum(&root, "change.ln_rmssd.delta");
+		s->d_hr = jnum(&root, "change.hr_bpm.delta");
+	}
 	ln_ci(&root, s->ln_ci);
 	s->ok = !strcmp(status, "ok") && isfinite(s->rest_ln) &&
 		isfinite(s->rest_hr) && isfinite(s->d_ln) && isfinite(s->d_hr);
@@ -394,8 +403,9 @@ static void history_text(const char *path, const struct hist *h,
 		printf("Left out: %zu without a report yet, %zu with an "
 		       "unreadable report.\n",
 		       h->no_report, h->bad_report);
-	printf("Resting = the start window; change = end window minus start "
-	       "window. The normal\nrange is the mean of the earlier "
+	printf("Resting = the start window; change = the report's fitted "
+	       "change from the start\nwindow to the end window. The "
+	       "normal\nrange is the mean of the earlier "
 	       "sessions' resting lnRMSSD (up to %d) +/- 0.5 SD,\nthe "
 	       "smallest worthwhile change; it needs %d earlier sessions.\n\n",
 	       VG_HISTORY_BASELINE_MAX, VG_HISTORY_MIN_SESSIONS);
@@ -637,8 +647,8 @@ static void compare_help(void)
 	    "Usage: vagus [--state-dir DIR] compare [--tag T] [--vs T] "
 	    "[--effect G] [--json]\n"
 	    "\n"
-	    "Compares the per-session changes (end window minus start "
-	    "window) of sessions\n"
+	    "Compares the per-session changes (each report's fitted change "
+	    "from its start\nwindow to its end window) of sessions\n"
 	    "tagged T (default mat) with those tagged --vs (default "
 	    "control): lnRMSSD\n"
 	    "(the main outcome) and heart rate. For each: the difference of "
@@ -836,7 +846,8 @@ int cmd_compare(int argc, char **argv)
 	} else {
 		printf("Compare '%s' (%zu sessions, %zu with windows) with "
 		       "'%s' (%zu, %zu):\nthe change of each session from "
-		       "its start window to its end window.\n\n",
+		       "its start window to its end window (the report's "
+		       "fitted change).\n\n",
 		       ta, ta_all, na, tb, tb_all, nb);
 		text_outcome(&o[0], ta, tb);
 		printf("\n");
