@@ -473,6 +473,89 @@ static void test_session_equals_analyze(void)
 	CHECK(exited_with(r, 2));
 }
 
+/*
+ * The same with link drops: a session whose beats stop twice for 15
+ * beats each. `vagus export --format csv` keeps the beat times, so the
+ * gaps (and with them the windows and the change) survive the round trip.
+ */
+static void test_gaps_equal_analyze(void)
+{
+	const char *id = "20261130-050000";
+	char path[256], gstate[200];
+	const char *same[] = {"verdict", "verdict_reason", "verdict_sentence",
+			      "windows", "change"};
+	struct jbuf b;
+	size_t drop[2] = {300, 600}, i = 0;
+	int64_t t = T0_MS;
+
+	snprintf(gstate, sizeof(gstate), "%s/gstate", tmpdir);
+	snprintf(path, sizeof(path), "%s/sessions", gstate);
+	if (!CHECK(mkdir(gstate, 0700) == 0 && mkdir(path, 0700) == 0))
+		return;
+	jb_init(&b);
+	jb_text(&b, VG_REC_SESSION, T0_MS, "{\"id\":\"20261130-050000\"}");
+	jb_text(&b, VG_REC_LINK_UP, T0_MS, "A0:9E:1A:12:34:56");
+	for (int d = 0; d <= 2; d++) {
+		size_t to = d < 2 ? drop[d] : nrr;
+		int64_t st = t;
+		jb_notify(&b, rr + i, to - i, st, 4, 150);
+		for (size_t k = i; k < to; k++)
+			t += rr[k] * 1000 / 1024;
+		if (d == 2)
+			break;
+		jb_text(&b, VG_REC_LINK_DOWN, t + 1200, "supervision timeout");
+		/* The next 15 beats never arrive. */
+		for (size_t k = to; k < to + 15; k++)
+			t += rr[k] * 1000 / 1024;
+		jb_text(&b, VG_REC_LINK_UP, t, "A0:9E:1A:12:34:56");
+		i = to + 15;
+	}
+	jb_text(&b, VG_REC_END, t + 2000, "stop");
+	snprintf(path, sizeof(path), "%s/sessions/%s", gstate, id);
+	CHECK_EQ(mkdir(path, 0700), 0);
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!CHECK(dfd >= 0)) {
+		jb_free(&b);
+		return;
+	}
+	put_file(dfd, "journal", b.p, b.len);
+	jb_free(&b);
+	char errbuf[128];
+	CHECK_EQ(vg_report_write_session(dfd, NULL, errbuf, sizeof(errbuf)), 0);
+	close(dfd);
+	snprintf(path, sizeof(path), "%s/sessions/%s/report.json", gstate, id);
+	size_t len;
+	char *rep = vg_test_slurp(path, &len);
+	if (!CHECK(rep))
+		return;
+	CHECK(strstr(rep, "\"cause\": \"link\"") != NULL);
+
+	const char *eargs[] = {"--state-dir", gstate, "export", id,
+			       "--format",    "csv",  NULL};
+	struct run *r = run_vagus(eargs);
+	snprintf(path, sizeof(path), "%s/gaps.csv", tmpdir);
+	FILE *f = fopen(path, "w");
+	CHECK(exited_with(r, 0) && f && fputs(r->out, f) >= 0);
+	if (f)
+		fclose(f);
+	const char *args[] = {"analyze", "--session", path, "--json", NULL};
+	r = run_vagus(args);
+	if (CHECK(exited_with(r, 0))) {
+		for (size_t k = 0; k < sizeof(same) / sizeof(same[0]); k++) {
+			char *a = member_text(rep, same[k]);
+			char *c = member_text(r->out, same[k]);
+			if (!CHECK(a && c && !strcmp(a, c)))
+				printf("gaps, %s differs:\nreport  %s\nanalyze "
+				       "%s\n",
+				       same[k], a ? a : "(none)",
+				       c ? c : "(none)");
+			free(a);
+			free(c);
+		}
+	}
+	free(rep);
+}
+
 static void test_report(void)
 {
 	char path[256];
@@ -614,6 +697,7 @@ int main(void)
 		test_windows_equal_analyze();
 		test_whole_equals_analyze();
 		test_session_equals_analyze();
+		test_gaps_equal_analyze();
 		test_report();
 		test_list();
 	}

@@ -965,7 +965,8 @@ static int export_beats(int dirfd, const char *id, bool csv)
 	}
 	for (size_t i = 0; i < s.rr.n; i++) {
 		if (csv) {
-			printf("%.6f,", s.rr.t_ms[i] / 1000);
+			/* Exact: beat times are multiples of 1/1024 ms. */
+			printf("%.10f,", s.rr.t_ms[i] / 1000);
 			put_ms(stdout, s.rr.ms[i]);
 			printf(",%d,%s,%s\n",
 			       (s.rr.flags[i] & VG_RR_GAP_BEFORE) ? 1 : 0,
