@@ -519,6 +519,29 @@ static void test_compare_open(void)
 	CHECK(strstr(r->out, "sessions\nof each condition for 80 % power") ||
 	      strstr(r->out, "in practice, no difference"));
 	printf("%s", r->out);
+
+	/* A tag is user text: the trend page escapes it. */
+	char dir[1200], page[256];
+	snprintf(dir, sizeof(dir), "%s/20261201-070000", path);
+	if (!CHECK(mkdir(dir, 0700) == 0))
+		return;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	const char *js = "{\"tag\": \"<b>&\\\"x\", \"windows\": {\"status\": "
+			 "\"insufficient_data\"}}";
+	put_file(dfd, "report.json", js, strlen(js));
+	close(dfd);
+	snprintf(page, sizeof(page), "%s/esc.html", tmpdir);
+	const char *hargs[] = {"--state-dir", st2,  "history",
+			       "--html",      page, NULL};
+	struct run *h = run_vagus(hargs);
+	CHECK(exited_with(h, 0));
+	size_t len;
+	char *html = vg_test_slurp(page, &len);
+	if (html) {
+		CHECK(strstr(html, "&lt;b&gt;&amp;&quot;x"));
+		CHECK(!strstr(html, "<b>&"));
+		free(html);
+	}
 }
 
 static void test_history(void)
@@ -593,6 +616,42 @@ static void test_history(void)
 	CHECK(strstr(r->out, made[0].id) && strstr(r->out, made[13].id));
 	CHECK(strstr(r->out, "Trend of resting lnRMSSD"));
 	printf("%s", r->out);
+
+	/* The trend page: one file, 0600, three charts, no network. */
+	char page[256];
+	struct stat st;
+	snprintf(page, sizeof(page), "%s/history.html", tmpdir);
+	const char *hargs[] = {"--state-dir", state, "history",
+			       "--html",      page,  NULL};
+	r = run_vagus(hargs);
+	CHECK(exited_with(r, 0));
+	if (!CHECK(stat(page, &st) == 0))
+		return;
+	CHECK_EQ(st.st_mode & 0777, 0600);
+	size_t len;
+	char *html = vg_test_slurp(page, &len);
+	if (!html)
+		return;
+	size_t svgs = 0;
+	for (const char *q = html; (q = strstr(q, "<svg")); q++)
+		svgs++;
+	CHECK_EQ(svgs, 3);
+	CHECK(strstr(html, made[0].id) && strstr(html, made[13].id));
+	CHECK(strstr(html, "Normal range now"));
+	CHECK(strstr(html, "class=\"range\""));
+	CHECK(!strstr(html, "<script") && !strstr(html, "src=") &&
+	      !strstr(html, "href=") && !strstr(html, "@import"));
+	CHECK(!strncmp(html + len - 15, "</body></html>\n", 15));
+	free(html);
+	const char *bad[] = {"--state-dir",
+			     state,
+			     "history",
+			     "--html",
+			     "/nonexistent-dir/x.html",
+			     NULL};
+	r = run_vagus(bad);
+	CHECK(exited_with(r, 1));
+	CHECK(strstr(r->err, "/nonexistent-dir/x.html"));
 }
 
 /* The whole-recording values of an analysis equal the report's. */

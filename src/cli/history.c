@@ -466,7 +466,7 @@ static void history_text(const char *path, const struct hist *h,
 
 static void history_help(void)
 {
-	printf("Usage: vagus [--state-dir DIR] history [--json]\n"
+	printf("Usage: vagus [--state-dir DIR] history [--json | --html OUT]\n"
 	       "\n"
 	       "Shows every session with a report, oldest first: the "
 	       "resting values (start\n"
@@ -483,6 +483,8 @@ static void history_help(void)
 	       "\n"
 	       "Options:\n"
 	       "  --json      one JSON object\n"
+	       "  --html OUT  write a trend page (one file, inline SVG) to "
+	       "OUT\n"
 	       "  -h, --help  show this help\n"
 	       "\n"
 	       "Exit status: 0 success, 1 no sessions or unreadable state "
@@ -510,8 +512,333 @@ static struct vg_history_session *core_view(const struct hist *h)
 	return hs;
 }
 
+/* ---- vagus history --html ------------------------------------------ */
+
+static void html_esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+static const char *tag_colour(const char *tag)
+{
+	if (!strcmp(tag, "mat"))
+		return "#1b7f5c";
+	if (!strcmp(tag, "control"))
+		return "#4a5a8a";
+	return "#a05a00";
+}
+
+enum chart_kind { CHART_REST_LN, CHART_CHANGE_LN, CHART_REST_HR };
+
+#define SVG_W 640.0
+#define SVG_H 220.0
+#define SVG_L 56.0
+#define SVG_R 12.0
+#define SVG_T 12.0
+#define SVG_B 28.0
+
+struct scale {
+	double lo, hi;
+	size_t n;
+};
+
+static double sx(const struct scale *s, size_t i)
+{
+	double w = SVG_W - SVG_L - SVG_R;
+	return SVG_L + (s->n > 1 ? w * (double)i / (double)(s->n - 1) : w / 2);
+}
+
+static double sy(const struct scale *s, double v)
+{
+	double h = SVG_H - SVG_T - SVG_B;
+	return SVG_T + h * (s->hi - v) / (s->hi - s->lo);
+}
+
+static void widen(struct scale *s, double v)
+{
+	if (!isfinite(v))
+		return;
+	if (isnan(s->lo) || v < s->lo)
+		s->lo = v;
+	if (isnan(s->hi) || v > s->hi)
+		s->hi = v;
+}
+
+/* One chart of the sessions, oldest left: an inline SVG. */
+static void svg_chart(FILE *f, const struct hist *h,
+		      const struct vg_history_point *pt, enum chart_kind k)
+{
+	struct scale s = {NAN, NAN, h->n};
+
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hsess *e = &h->v[i];
+		if (!e->ok)
+			continue;
+		if (k == CHART_REST_LN) {
+			widen(&s, e->rest_ln);
+			widen(&s, pt[i].range.lo);
+			widen(&s, pt[i].range.hi);
+		} else if (k == CHART_CHANGE_LN) {
+			widen(&s, 0);
+			widen(&s, e->d_ln);
+			widen(&s, e->ln_ci[0]);
+			widen(&s, e->ln_ci[1]);
+		} else {
+			widen(&s, e->rest_hr);
+		}
+	}
+	if (isnan(s.lo)) {
+		fputs("<p>No session with windows yet.</p>\n", f);
+		return;
+	}
+	double pad = (s.hi - s.lo) * 0.08;
+	if (!(pad > 0))
+		pad = 0.1 * fabs(s.hi) + 0.1;
+	s.lo -= pad;
+	s.hi += pad;
+	fprintf(f,
+		"<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+		"xmlns=\"http://www.w3.org/2000/svg\">\n",
+		SVG_W, SVG_H);
+	/* Axes and three labelled levels. */
+	fprintf(f,
+		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+		"class=\"axis\"/>\n",
+		SVG_L, SVG_T, SVG_L, SVG_H - SVG_B);
+	for (int q = 0; q <= 2; q++) {
+		double v = s.lo + pad + (s.hi - s.lo - 2 * pad) * q / 2.0;
+		fprintf(f,
+			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+			"class=\"grid\"/><text x=\"%.1f\" y=\"%.1f\" "
+			"class=\"yl\">%.*f</text>\n",
+			SVG_L, sy(&s, v), SVG_W - SVG_R, sy(&s, v), SVG_L - 4,
+			sy(&s, v) + 4, k == CHART_REST_HR ? 1 : 2, v);
+	}
+	if (k == CHART_CHANGE_LN)
+		fprintf(f,
+			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+			"class=\"zero\"/>\n",
+			SVG_L, sy(&s, 0), SVG_W - SVG_R, sy(&s, 0));
+	double step =
+	    h->n > 1 ? (SVG_W - SVG_L - SVG_R) / (double)(h->n - 1) : 20;
+	if (k == CHART_REST_LN) {
+		/* The normal range each session was held against. */
+		for (size_t i = 0; i < h->n; i++) {
+			if (!isfinite(pt[i].range.lo))
+				continue;
+			double x0 = fmax(SVG_L, sx(&s, i) - step / 2);
+			double x1 = fmin(SVG_W - SVG_R, sx(&s, i) + step / 2);
+			fprintf(f,
+				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+				"height=\"%.1f\" class=\"range\"/>\n",
+				x0, sy(&s, pt[i].range.hi), x1 - x0,
+				sy(&s, pt[i].range.lo) -
+				    sy(&s, pt[i].range.hi));
+		}
+		/* The 7-session rolling mean. */
+		bool first = true;
+		fputs("<polyline class=\"roll\" points=\"", f);
+		for (size_t i = 0; i < h->n; i++) {
+			if (!isfinite(pt[i].roll7_ln_rmssd))
+				continue;
+			fprintf(f, "%s%.1f,%.1f", first ? "" : " ", sx(&s, i),
+				sy(&s, pt[i].roll7_ln_rmssd));
+			first = false;
+		}
+		fputs("\"/>\n", f);
+	}
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hsess *e = &h->v[i];
+		double v = k == CHART_REST_LN	  ? e->rest_ln
+			   : k == CHART_CHANGE_LN ? e->d_ln
+						  : e->rest_hr;
+		if (!e->ok || !isfinite(v))
+			continue;
+		if (k == CHART_CHANGE_LN && isfinite(e->ln_ci[0]) &&
+		    isfinite(e->ln_ci[1]))
+			fprintf(f,
+				"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+				"y2=\"%.1f\" stroke=\"%s\" "
+				"class=\"ci\"/>\n",
+				sx(&s, i), sy(&s, e->ln_ci[0]), sx(&s, i),
+				sy(&s, e->ln_ci[1]), tag_colour(e->tag));
+		fprintf(f,
+			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
+			"fill=\"%s\"><title>",
+			sx(&s, i), sy(&s, v), tag_colour(e->tag));
+		html_esc(f, e->id);
+		fputs(" ", f);
+		html_esc(f, *e->tag ? e->tag : "-");
+		fprintf(f, ": %.3f</title></circle>\n", v);
+	}
+	/* The first and the last session's date under the axis. */
+	fprintf(f,
+		"<text x=\"%.1f\" y=\"%.1f\" class=\"xl\">%.8s</text>\n"
+		"<text x=\"%.1f\" y=\"%.1f\" class=\"xl end\">%.8s</text>\n",
+		SVG_L, SVG_H - 8, h->v[0].id, SVG_W - SVG_R, SVG_H - 8,
+		h->v[h->n - 1].id);
+	fputs("</svg>\n", f);
+}
+
+static void html_trend(FILE *f, const char *name,
+		       const struct vg_history_trend *t)
+{
+	fprintf(f, "<li>Trend of %s: ", name);
+	if (isfinite(t->per_30d))
+		fprintf(f,
+			"%+.3f per 30 days (95 %% CI %+.3f .. %+.3f, %zu "
+			"sessions)%s</li>\n",
+			t->per_30d, t->ci_lo, t->ci_hi, t->n,
+			(t->ci_lo > 0 || t->ci_hi < 0) ? ""
+						       : "; no clear trend");
+	else
+		fputs("needs 3 sessions on different days</li>\n", f);
+}
+
+/* The trend page: self-contained (inline CSS and SVG, no network). */
+static void history_html(FILE *f, const struct hist *h,
+			 const struct vg_history_point *pt,
+			 const struct vg_history_summary *sum)
+{
+	char a[32], b[32], c[32], d[32];
+
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+	      "charset=\"utf-8\">\n<meta name=\"viewport\" "
+	      "content=\"width=device-width, initial-scale=1\">\n"
+	      "<title>vagus history</title>\n<style>\n"
+	      "body{font-family:system-ui,sans-serif;max-width:720px;"
+	      "margin:1em auto;padding:0 .6em;color:#222}\n"
+	      "svg{width:100%;height:auto;background:#fafafa}\n"
+	      ".axis{stroke:#888}.grid{stroke:#ddd}.zero{stroke:#888;"
+	      "stroke-dasharray:4 3}\n.range{fill:#1b7f5c;opacity:.15}"
+	      ".roll{fill:none;stroke:#1b7f5c;stroke-width:1.5}\n"
+	      ".ci{stroke-width:2;opacity:.6}\n"
+	      ".yl{font-size:11px;text-anchor:end;fill:#555}"
+	      ".xl{font-size:11px;fill:#555}.end{text-anchor:end}\n"
+	      "table{border-collapse:collapse;font-size:13px;width:100%}"
+	      "td,th{padding:2px 6px;text-align:right}"
+	      "td:nth-child(-n+2),th:nth-child(-n+2){text-align:left}\n"
+	      "tr:nth-child(even){background:#f3f3f3}\n"
+	      ".k{display:inline-block;width:10px;height:10px;"
+	      "border-radius:5px;margin:0 4px 0 10px}\n"
+	      "</style></head><body>\n<h1>Session history</h1>\n",
+	      f);
+	fprintf(f,
+		"<p>%zu sessions with a report, %zu with start and end "
+		"windows. Colours: <span class=\"k\" "
+		"style=\"background:%s\"></span>mat<span class=\"k\" "
+		"style=\"background:%s\"></span>control<span class=\"k\" "
+		"style=\"background:%s\"></span>other tags.</p>\n",
+		h->n, sum->valid, tag_colour("mat"), tag_colour("control"),
+		tag_colour(""));
+	if (isfinite(sum->now.swc))
+		fprintf(
+		    f,
+		    "<p><b>Normal range now</b> (last %zu sessions): "
+		    "resting lnRMSSD %.3f &plusmn; %.3f (%.3f .. %.3f); "
+		    "the smallest worthwhile change is %.3f (0.5 SD).</p>\n",
+		    sum->now.n, sum->now.mean, sum->now.swc, sum->now.lo,
+		    sum->now.hi, sum->now.swc);
+	else
+		fprintf(f,
+			"<p><b>Normal range</b>: not yet; it needs %d "
+			"sessions with windows (%zu so far).</p>\n",
+			VG_HISTORY_MIN_SESSIONS, sum->valid);
+	fputs("<h2>Resting lnRMSSD (start window)</h2>\n", f);
+	svg_chart(f, h, pt, CHART_REST_LN);
+	fprintf(f,
+		"<p>Shaded: the normal range each session was held "
+		"against (mean of up to %d earlier sessions &plusmn; 0.5 "
+		"SD, from %d on). Line: the mean of the last 7.</p>\n",
+		VG_HISTORY_BASELINE_MAX, VG_HISTORY_MIN_SESSIONS);
+	fputs("<h2>Change of lnRMSSD in each session</h2>\n", f);
+	svg_chart(f, h, pt, CHART_CHANGE_LN);
+	fputs("<p>The report's fitted change from the start window to the "
+	      "end window, with its 95 % interval where the report has "
+	      "one.</p>\n<h2>Resting heart rate, bpm</h2>\n",
+	      f);
+	svg_chart(f, h, pt, CHART_REST_HR);
+	fputs("<ul>\n", f);
+	html_trend(f, "resting lnRMSSD", &sum->rest_ln_rmssd);
+	html_trend(f, "resting heart rate (bpm)", &sum->rest_hr_bpm);
+	fputs("</ul>\n<h2>Sessions</h2>\n<table>\n<tr><th>ID</th><th>Tag</th>"
+	      "<th>lnRMSSD</th><th>HR</th><th>&Delta;lnRMSSD</th>"
+	      "<th>&Delta;HR</th><th>Resting vs range</th><th>Verdict</th>"
+	      "</tr>\n",
+	      f);
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hsess *e = &h->v[i];
+		fputs("<tr><td>", f);
+		html_esc(f, e->id);
+		fputs("</td><td>", f);
+		html_esc(f, *e->tag ? e->tag : "-");
+		fprintf(f,
+			"</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+			"<td>%s</td><td>",
+			fmt(a, sizeof(a), false, 3, e->ok ? e->rest_ln : NAN),
+			fmt(b, sizeof(b), false, 1, e->ok ? e->rest_hr : NAN),
+			fmt(c, sizeof(c), true, 3, e->ok ? e->d_ln : NAN),
+			fmt(d, sizeof(d), true, 1, e->ok ? e->d_hr : NAN),
+			e->ok && pt[i].place != VG_HISTORY_NO_RANGE
+			    ? vg_history_place_name(pt[i].place)
+			    : "-");
+		html_esc(f, *e->verdict ? e->verdict : "-");
+		fputs("</td></tr>\n", f);
+	}
+	fputs(
+	    "</table>\n<p>Made by vagus from the sessions' reports. Day-to-day "
+	    "noise in lnRMSSD is large: read single sessions against the "
+	    "normal range, not against each other.</p>\n</body></html>\n",
+	    f);
+}
+
+/* Writes the page to @path (0600: health data). Returns an exit status. */
+static int write_html(const char *path, const struct hist *h,
+		      const struct vg_history_point *pt,
+		      const struct vg_history_summary *sum)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f) {
+		cli_error("history: %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return CLI_EXIT_DATA;
+	}
+	history_html(f, h, pt, sum);
+	bool bad = ferror(f) != 0;
+	if (fclose(f) != 0 || bad) {
+		cli_error("history: writing %s failed: %s", path,
+			  strerror(errno));
+		return CLI_EXIT_DATA;
+	}
+	return CLI_EXIT_OK;
+}
+
 int cmd_history(int argc, char **argv)
 {
+	const char *html = NULL;
 	bool json = false;
 	char path[4096];
 	struct hist h;
@@ -523,11 +850,19 @@ int cmd_history(int argc, char **argv)
 			return CLI_EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--html") && i + 1 < argc) {
+			html = argv[++i];
+		} else if (!strcmp(argv[i], "--html")) {
+			return cli_usage_error("history",
+					       "--html needs a file name");
 		} else {
 			return cli_usage_error("history", "unexpected '%s'",
 					       argv[i]);
 		}
 	}
+	if (html && json)
+		return cli_usage_error("history",
+				       "--html and --json do not go together");
 	status = load_history("history", &h, path, sizeof(path));
 	if (status)
 		return status;
@@ -542,6 +877,11 @@ int cmd_history(int argc, char **argv)
 	if (!hs || !pt || vg_history_build(hs, h.n, pt, &sum)) {
 		cli_error("history: out of memory");
 		status = CLI_EXIT_INTERNAL;
+	} else if (html) {
+		status = write_html(html, &h, pt, &sum);
+		if (!status)
+			printf("Wrote the trend page of %zu sessions to %s\n",
+			       h.n, html);
 	} else if (json) {
 		struct vg_json j;
 		vg_json_init(&j, NULL, 0, 2);

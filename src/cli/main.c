@@ -18,7 +18,7 @@ static const struct cli_cmd commands[] = {
     {"report", cmd_report, "[--json] [ID|last]",
      "print a session's report (no daemon needed)"},
     {"list", cmd_list, "[--json]", "list the recorded sessions"},
-    {"history", cmd_history, "[--json]",
+    {"history", cmd_history, "[--json | --html OUT]",
      "resting values, changes and the normal range over time"},
     {"compare", cmd_compare, "[--tag mat] [--vs control] [--effect G] [--json]",
      "compare the per-session changes of two tags"},
