@@ -108,6 +108,27 @@ check "PREFIX=/usr: unit names /usr/sbin/vagusd and /etc" \
 	"$d2/usr/lib/systemd/user-test/vagusd.service"
 check "PREFIX=/usr: man pages" test -f "$d2/usr/share/man/man8/vagusd.8"
 
+# The example config is one vagusd accepts: it starts on it and stops
+# cleanly (a unix: strap so that no Bluetooth is needed here).
+if [ -d src/daemon ] && [ -x "$build/vagusd" ]; then
+	c=$tmp/conf
+	mkdir -p "$c"
+	"$build/vagusd" --config doc/vagusd.conf --strap "unix:$c/none" \
+		--state-dir "$c/state" --socket "$c/ctl.sock" 2>"$c/log" &
+	vp=$!
+	i=0
+	until [ -S "$c/ctl.sock" ] || [ $i -gt 400 ] ||
+		! kill -0 $vp 2>/dev/null; do
+		i=$((i + 1))
+		sleep 0.05
+	done
+	kill -TERM $vp 2>/dev/null
+	wait $vp
+	rc=$?
+	[ $rc -eq 0 ] || sed 's/^/    vagusd: /' "$c/log"
+	ok $rc "vagusd runs on doc/vagusd.conf and exits 0 on SIGTERM"
+fi
+
 # systemd's own check of the unit, on an install whose paths exist
 # (PREFIX inside the temporary directory, man pages on MANPATH); verify
 # needs the daemon's binary to exist, the exposure score does not.
