@@ -100,6 +100,7 @@ static bool known_tag(const char *p)
 					   "p ",
 					   "/p>",
 					   "b>",
+					   "br>",
 					   "b ",
 					   "/b>",
 					   "i ",
