@@ -2,10 +2,14 @@
 #include "test.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static unsigned passed, failed;
 
@@ -96,4 +100,87 @@ char *vg_test_slurp(const char *path, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+static void slurp_fd(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	lseek(fd, 0, SEEK_SET);
+	while (n + 1 < cap && (r = read(fd, buf + n, cap - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+}
+
+int vg_test_run(char *const *argv, const char *in, const char *out_path,
+		const char *tmpdir, int timeout_s, char *out, size_t outcap,
+		char *err, size_t errcap)
+{
+	char outp[512], errp[512];
+	int ofd, efd, status = -1;
+	pid_t pid;
+
+	out[0] = err[0] = '\0';
+	if (out_path)
+		snprintf(outp, sizeof(outp), "%s", out_path);
+	else
+		snprintf(outp, sizeof(outp), "%s/stdout", tmpdir);
+	snprintf(errp, sizeof(errp), "%s/stderr", tmpdir);
+	ofd = open(outp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	efd = open(errp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (ofd < 0 || efd < 0) {
+		CHECK(!"cannot create output files");
+		goto out;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		CHECK(!"fork failed");
+		goto out;
+	}
+	if (pid == 0) {
+		int ifd = open(in ? in : "/dev/null", O_RDONLY);
+		if (ifd < 0 || dup2(ifd, 0) < 0 || dup2(ofd, 1) < 0 ||
+		    dup2(efd, 2) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	/* Polled, so a hung program is killed instead of hanging the test. */
+	for (long i = 0, n = (long)timeout_s * 100; i < n; i++) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			status = -1;
+			break;
+		}
+		if (i == n - 1) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			printf("%s took over %d s\n", argv[0], timeout_s);
+			CHECK(!"the program timed out");
+		}
+		usleep(10000);
+	}
+	slurp_fd(ofd, out, outcap);
+	slurp_fd(efd, err, errcap);
+out:
+	if (ofd >= 0)
+		close(ofd);
+	if (efd >= 0)
+		close(efd);
+	return status;
+}
+
+bool vg_test_exited(int status, int code, const char *err)
+{
+	bool ok =
+	    status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == code;
+
+	if (!ok)
+		printf("status %d (want exit %d), stderr: %s\n", status, code,
+		       err);
+	return ok;
 }

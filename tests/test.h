@@ -44,4 +44,19 @@ const char *vg_test_data(const char *relpath);
  */
 char *vg_test_slurp(const char *path, size_t *len);
 
+/*
+ * Runs the program @argv[0] with @argv (NULL-terminated), standard input
+ * from the file @in (NULL: /dev/null), standard output into the file
+ * @out_path (NULL: a scratch file in @tmpdir) and standard error into a
+ * scratch file in @tmpdir; kills it after @timeout_s. Copies what it wrote
+ * into @out and @err (NUL-terminated, cut to their capacity). Returns the
+ * waitpid status, or -1 if it could not run (a failed check says why).
+ */
+int vg_test_run(char *const *argv, const char *in, const char *out_path,
+		const char *tmpdir, int timeout_s, char *out, size_t outcap,
+		char *err, size_t errcap);
+
+/* Whether @status is a normal exit with @code; prints @err if not. */
+bool vg_test_exited(int status, int code, const char *err);
+
 #endif

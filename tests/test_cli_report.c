@@ -40,88 +40,25 @@ struct run {
 
 static struct run run_buf;
 
-static void slurp_fd(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-	ssize_t r;
-
-	lseek(fd, 0, SEEK_SET);
-	while (n + 1 < cap && (r = read(fd, buf + n, cap - 1 - n)) > 0)
-		n += (size_t)r;
-	buf[n] = '\0';
-}
-
 /* Runs vagus with @args (NULL-terminated); kills it after 60 s. */
 static struct run *run_vagus(const char *const *args)
 {
 	struct run *r = &run_buf;
 	char *argv[32];
-	char outp[128], errp[128];
-	int ofd, efd, n = 0;
-	pid_t pid;
+	int n = 0;
 
 	argv[n++] = vagus_bin;
 	while (*args && n < 31)
 		argv[n++] = (char *)*args++;
 	argv[n] = NULL;
-	r->status = -1;
-	r->out[0] = r->err[0] = '\0';
-	snprintf(outp, sizeof(outp), "%s/stdout", tmpdir);
-	snprintf(errp, sizeof(errp), "%s/stderr", tmpdir);
-	ofd = open(outp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	efd = open(errp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (ofd < 0 || efd < 0) {
-		CHECK(!"cannot create output files");
-		goto out;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		CHECK(!"fork failed");
-		goto out;
-	}
-	if (pid == 0) {
-		int ifd = open("/dev/null", O_RDONLY);
-		if (ifd < 0 || dup2(ifd, 0) < 0 || dup2(ofd, 1) < 0 ||
-		    dup2(efd, 2) < 0)
-			_exit(127);
-		execv(vagus_bin, argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 6000; i++) {
-		pid_t w = waitpid(pid, &r->status, WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			r->status = -1;
-			break;
-		}
-		if (i == 5999) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &r->status, 0);
-			CHECK(!"vagus took over 60 s");
-		}
-		usleep(10000);
-	}
-	slurp_fd(ofd, r->out, sizeof(r->out));
-	slurp_fd(efd, r->err, sizeof(r->err));
-out:
-	if (ofd >= 0)
-		close(ofd);
-	if (efd >= 0)
-		close(efd);
+	r->status = vg_test_run(argv, NULL, NULL, tmpdir, 60, r->out,
+				sizeof(r->out), r->err, sizeof(r->err));
 	return r;
 }
 
 static bool exited_with(const struct run *r, int code)
 {
-	bool ok = r->status != -1 && WIFEXITED(r->status) &&
-		  WEXITSTATUS(r->status) == code;
-
-	if (!ok)
-		printf("status %d (want exit %d), stderr: %s\n", r->status,
-		       code, r->err);
-	return ok;
+	return vg_test_exited(r->status, code, r->err);
 }
 
 /* ---- flattened JSON, for member-by-member comparison --------------- */
