@@ -45,6 +45,13 @@ const char *cli_socket_path(void);
 const char *cli_state_dir(void);
 
 /*
+ * Opens STATE/sessions read-only into *@fd, its path into @path (capacity
+ * @cap), for command @cmd. Prints the error itself; returns CLI_EXIT_OK,
+ * CLI_EXIT_USAGE (no state directory) or CLI_EXIT_DATA (cannot open).
+ */
+int cli_open_sessions(const char *cmd, int *fd, char *path, size_t cap);
+
+/*
  * A subcommand: run() gets argv with argv[0] = the command's name and
  * returns an exit status. usage is the synopsis after "vagus NAME".
  */

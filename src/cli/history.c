@@ -155,30 +155,6 @@ static int parse_report(const char *buf, size_t len, struct hsess *s)
 	return 0;
 }
 
-/* Opens STATE/sessions; prints the error itself. */
-static int open_sessions(const char *cmd, int *fd, char *path, size_t cap)
-{
-	const char *state = cli_state_dir();
-
-	if (!state) {
-		cli_error("%s: no state directory: give --state-dir DIR, or "
-			  "set XDG_STATE_HOME or HOME",
-			  cmd);
-		return CLI_EXIT_USAGE;
-	}
-	snprintf(path, cap, "%s/sessions", state);
-	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*fd < 0) {
-		if (errno == ENOENT)
-			cli_error("%s: no sessions yet (%s does not exist)",
-				  cmd, path);
-		else
-			cli_error("%s: %s: %s", cmd, path, strerror(errno));
-		return CLI_EXIT_DATA;
-	}
-	return CLI_EXIT_OK;
-}
-
 /*
  * Reads every session folder's report.json, oldest first. Sessions
  * without a readable report are counted and named on stderr. Returns an
@@ -191,7 +167,7 @@ static int load_history(const char *cmd, struct hist *h, char *path, size_t cap)
 	struct dirent *e;
 
 	memset(h, 0, sizeof(*h));
-	status = open_sessions(cmd, &sessfd, path, cap);
+	status = cli_open_sessions(cmd, &sessfd, path, cap);
 	if (status)
 		return status;
 	fd = dup(sessfd);
@@ -1467,7 +1443,8 @@ int cmd_export(int argc, char **argv)
 		double best = -1;
 		unsigned long bestn = 0;
 
-		status = open_sessions("export", &sessfd, path, sizeof(path));
+		status =
+		    cli_open_sessions("export", &sessfd, path, sizeof(path));
 		if (status)
 			return status;
 		int fd = dup(sessfd);
@@ -1501,7 +1478,8 @@ int cmd_export(int argc, char **argv)
 		}
 	} else {
 		snprintf(id, sizeof(id), "%s", want);
-		status = open_sessions("export", &sessfd, path, sizeof(path));
+		status =
+		    cli_open_sessions("export", &sessfd, path, sizeof(path));
 		if (status)
 			return status;
 	}

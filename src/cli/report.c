@@ -131,30 +131,6 @@ static int list_ids(int sessfd, struct ids *ids)
 	return 0;
 }
 
-/* Opens STATE/sessions; prints the error itself. */
-static int open_sessions(const char *cmd, int *fd, char *path, size_t cap)
-{
-	const char *state = cli_state_dir();
-
-	if (!state) {
-		cli_error("%s: no state directory: give --state-dir DIR, or "
-			  "set XDG_STATE_HOME or HOME",
-			  cmd);
-		return CLI_EXIT_USAGE;
-	}
-	snprintf(path, cap, "%s/sessions", state);
-	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*fd < 0) {
-		if (errno == ENOENT)
-			cli_error("%s: no sessions yet (%s does not exist)",
-				  cmd, path);
-		else
-			cli_error("%s: %s: %s", cmd, path, strerror(errno));
-		return CLI_EXIT_DATA;
-	}
-	return CLI_EXIT_OK;
-}
-
 static int write_out(const char *p, size_t n)
 {
 	if (fwrite(p, 1, n, stdout) != n || fflush(stdout) != 0) {
@@ -284,7 +260,7 @@ int cmd_report(int argc, char **argv)
 				       "'%s' is not a session ID "
 				       "(YYYYMMDD-HHMMSS[-N], or last)",
 				       want);
-	status = open_sessions("report", &sessfd, path, sizeof(path));
+	status = cli_open_sessions("report", &sessfd, path, sizeof(path));
 	if (status)
 		return status;
 
@@ -481,7 +457,7 @@ int cmd_list(int argc, char **argv)
 					       argv[i]);
 		}
 	}
-	status = open_sessions("list", &sessfd, path, sizeof(path));
+	status = cli_open_sessions("list", &sessfd, path, sizeof(path));
 	if (status)
 		return status;
 	rc = list_ids(sessfd, &ids);

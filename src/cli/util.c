@@ -206,3 +206,26 @@ const char *cli_state_dir(void)
 		return path;
 	return NULL;
 }
+
+int cli_open_sessions(const char *cmd, int *fd, char *path, size_t cap)
+{
+	const char *state = cli_state_dir();
+
+	if (!state) {
+		cli_error("%s: no state directory: give --state-dir DIR, or "
+			  "set XDG_STATE_HOME or HOME",
+			  cmd);
+		return CLI_EXIT_USAGE;
+	}
+	snprintf(path, cap, "%s/sessions", state);
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0) {
+		if (errno == ENOENT)
+			cli_error("%s: no sessions yet (%s does not exist)",
+				  cmd, path);
+		else
+			cli_error("%s: %s: %s", cmd, path, strerror(errno));
+		return CLI_EXIT_DATA;
+	}
+	return CLI_EXIT_OK;
+}
