@@ -143,6 +143,14 @@ void vg_report_quality(const struct vg_rr_series *s, const uint8_t *contact,
 		       const struct vg_hrv_result *res,
 		       struct vg_report_quality *q);
 
+/*
+ * Skin contact of a window in words for the text and HTML reports: "n/a"
+ * without beats, "not reported" when the strap never said, else the share
+ * of beats with contact ("97 % ok"). Cut to @cap.
+ */
+void vg_report_contact_text(char *buf, size_t cap,
+			    const struct vg_report_quality *q);
+
 /* report.json: one object into @j (a fresh document). Returns its error. */
 int vg_report_json(const struct vg_report *r, struct vg_json *j);
 

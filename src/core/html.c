@@ -1077,20 +1077,6 @@ static void pns(struct hb *b, const struct vg_report *r)
 	   VG_PNS_SD1N_MEAN, VG_PNS_SD1N_SD);
 }
 
-static void contact_text(char *buf, size_t cap,
-			 const struct vg_report_quality *q)
-{
-	size_t known = q->contact_ok + q->contact_lost;
-
-	if (!q->beats)
-		snprintf(buf, cap, "n/a");
-	else if (!known)
-		snprintf(buf, cap, "not reported");
-	else
-		snprintf(buf, cap, "%.0f %% ok",
-			 100.0 * (double)q->contact_ok / (double)known);
-}
-
 static void quality(struct hb *b, const struct vg_report *r)
 {
 	const struct vg_session *s = r->session;
@@ -1123,7 +1109,7 @@ static void quality(struct hb *b, const struct vg_report *r)
 	}
 	hs(b, "</tr>\n<tr><td>Skin contact</td>");
 	for (int i = first; i < first + nq; i++) {
-		contact_text(v, sizeof(v), q[i]);
+		vg_report_contact_text(v, sizeof(v), q[i]);
 		hf(b, "<td>%s</td>", v);
 	}
 	hs(b, "</tr>\n</table></div>\n");

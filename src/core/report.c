@@ -701,8 +701,8 @@ static void pct(char *buf, size_t cap, double v)
 	num(buf, cap, 100 * v, 1, false);
 }
 
-static void contact_text(char *buf, size_t cap,
-			 const struct vg_report_quality *q)
+void vg_report_contact_text(char *buf, size_t cap,
+			    const struct vg_report_quality *q)
 {
 	size_t known = q->contact_ok + q->contact_lost;
 
@@ -730,7 +730,7 @@ static void quality_rows(struct tbuf *b, const struct vg_report *r)
 		num(v[i], sizeof(v[i]), q[i]->corrected_pct, 1, false);
 	tb(b, "  %-22s %10s %10s\n", "corrected beats (%)", v[0], v[1]);
 	for (int i = 0; i < 2; i++)
-		contact_text(v[i], sizeof(v[i]), q[i]);
+		vg_report_contact_text(v[i], sizeof(v[i]), q[i]);
 	tb(b, "  %-22s %10s %10s\n", "skin contact", v[0], v[1]);
 	for (int i = 0; i < 2; i++)
 		if (isfinite(q[i]->corrected_pct) &&
