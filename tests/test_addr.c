@@ -35,8 +35,27 @@ static void check_bad(const char *spec, const char *reason_part)
 	CHECK_EQ(vg_addr_parse(spec, &a, NULL), -EINVAL);
 }
 
+/* Same strap: kind and address (or path); the LE address type aside. */
+static void test_same(void)
+{
+	struct vg_addr a, b;
+
+	CHECK_EQ(vg_addr_parse("bt:AA:BB:CC:DD:EE:FF", &a, NULL), 0);
+	CHECK_EQ(vg_addr_parse("AA:BB:CC:DD:EE:FF/random", &b, NULL), 0);
+	CHECK(vg_addr_same(&a, &b));
+	CHECK_EQ(vg_addr_parse("bt:AA:BB:CC:DD:EE:FE", &b, NULL), 0);
+	CHECK(!vg_addr_same(&a, &b));
+	CHECK_EQ(vg_addr_parse("unix:/run/strap", &b, NULL), 0);
+	CHECK(!vg_addr_same(&a, &b));
+	CHECK_EQ(vg_addr_parse("unix:/run/strap", &a, NULL), 0);
+	CHECK(vg_addr_same(&a, &b));
+	CHECK_EQ(vg_addr_parse("unix:/run/strap2", &a, NULL), 0);
+	CHECK(!vg_addr_same(&a, &b));
+}
+
 int main(void)
 {
+	test_same();
 	/* bdaddr_t order: the last octet as written comes first. */
 	static const uint8_t h10[6] = {0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa};
 	static const uint8_t mixed[6] = {0x5e, 0x4d, 0x3c, 0x2b, 0x1a, 0x0f};

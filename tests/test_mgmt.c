@@ -192,6 +192,53 @@ static void test_events(void)
 	CHECK_EQ(ev.plen, 0);
 }
 
+/*
+ * The kernel's User Confirmation Request for Just Works pairing with an LE
+ * public address 00:AA:01:01:00:01 on hci0, as mgmt-api.txt lays it out,
+ * and our two answers to it.
+ */
+static void test_user_confirm(void)
+{
+	static const uint8_t req[] = {
+	    0x0F, 0x00, 0x00, 0x00, 0x0C, 0x00,	      /* event, index, len */
+	    0x01, 0x00, 0x01, 0x01, 0xAA, 0x00, 0x01, /* address, LE public */
+	    0x01,				      /* confirm hint */
+	    0x40, 0xE2, 0x01, 0x00};		      /* value 123456 */
+	static const uint8_t yes[] = {0x1C, 0x00, 0x00, 0x00, 0x07, 0x00, 0x01,
+				      0x00, 0x01, 0x01, 0xAA, 0x00, 0x01};
+	struct vg_mgmt_event ev;
+	uint8_t buf[32];
+
+	CHECK_EQ(vg_mgmt_decode(req, sizeof(req), &ev), 0);
+	CHECK_EQ(ev.code, VG_MGMT_EV_USER_CONFIRM_REQUEST);
+	CHECK_EQ(ev.index, 0);
+	CHECK_EQ(ev.u.user_confirm.bdaddr[0], 0x01);
+	CHECK_EQ(ev.u.user_confirm.bdaddr[5], 0x00);
+	CHECK_EQ(ev.u.user_confirm.addr_type, VG_MGMT_ADDR_LE_PUBLIC);
+	CHECK_EQ(ev.u.user_confirm.confirm_hint, 1);
+	CHECK_EQ(ev.u.user_confirm.value, 123456);
+	/* One byte of the value missing. */
+	CHECK_EQ(vg_mgmt_decode((const uint8_t[]){0x0F, 0x00, 0x00, 0x00, 0x0B,
+						  0x00, 1, 0, 1, 1, 0xAA, 0, 1,
+						  1, 0x40, 0xE2, 0x01},
+				17, &ev),
+		 -EBADMSG);
+
+	CHECK_EQ(vg_mgmt_cmd_user_confirm(buf, sizeof(buf), 0,
+					  ev.u.user_confirm.bdaddr,
+					  VG_MGMT_ADDR_LE_PUBLIC, true),
+		 sizeof(yes));
+	CHECK(memcmp(buf, yes, sizeof(yes)) == 0);
+	CHECK_EQ(vg_mgmt_cmd_user_confirm(buf, sizeof(buf), 3, yes + 6,
+					  VG_MGMT_ADDR_LE_RANDOM, false),
+		 sizeof(yes));
+	CHECK_EQ(buf[0], 0x1D); /* Negative Reply */
+	CHECK_EQ(buf[2], 3);
+	CHECK_EQ(buf[12], VG_MGMT_ADDR_LE_RANDOM);
+	CHECK_EQ(vg_mgmt_cmd_user_confirm(buf, 12, 0, yes + 6, 1, true),
+		 -EMSGSIZE);
+}
+
 static void test_bad_packets(void)
 {
 	struct vg_mgmt_event ev;
@@ -387,6 +434,7 @@ int main(void)
 	test_encode();
 	test_device_found();
 	test_events();
+	test_user_confirm();
 	test_bad_packets();
 	test_replies();
 	test_truncation();

@@ -11,6 +11,7 @@
 #ifndef VAGUS_ADDR_H
 #define VAGUS_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,5 +57,12 @@ int vg_addr_parse(const char *spec, struct vg_addr *out, const char **why);
  * @cap > 0). Returns the length it needed, like snprintf.
  */
 int vg_addr_format(const struct vg_addr *a, char *buf, size_t cap);
+
+/*
+ * Whether @a and @b name the same strap: the same kind and path, or the
+ * same 48-bit Bluetooth address (the LE address type is not compared: one
+ * address is one device to the kernel's connection table).
+ */
+bool vg_addr_same(const struct vg_addr *a, const struct vg_addr *b);
 
 #endif

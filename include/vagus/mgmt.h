@@ -34,6 +34,7 @@ enum {
 	VG_MGMT_OP_SET_LE = 0x000D,
 	VG_MGMT_OP_START_DISCOVERY = 0x0023,
 	VG_MGMT_OP_USER_CONFIRM_REPLY = 0x001C,
+	VG_MGMT_OP_USER_CONFIRM_NEG_REPLY = 0x001D,
 	VG_MGMT_OP_STOP_DISCOVERY = 0x0024,
 	VG_MGMT_OP_READ_ADV_FEATURES = 0x003D,
 	VG_MGMT_OP_ADD_ADVERTISING = 0x003E,
@@ -171,6 +172,16 @@ struct vg_mgmt_event {
 			uint8_t addr_type;
 			uint8_t status;
 		} connect_failed;
+		/* USER_CONFIRM_REQUEST: the kernel pairs with bdaddr and
+		 * wants user space to say yes. confirm_hint 1 is Just Works
+		 * (value means nothing); 0 asks a person to compare the
+		 * six-digit value with the one the other device shows. */
+		struct {
+			uint8_t bdaddr[6];
+			uint8_t addr_type;
+			uint8_t confirm_hint;
+			uint32_t value;
+		} user_confirm;
 		/* DISCOVERING */
 		struct {
 			uint8_t type; /* address type mask */
@@ -216,6 +227,15 @@ int vg_mgmt_cmd_add_adv(uint8_t *buf, size_t cap, uint16_t index,
 /* Remove Advertising of @instance (0: every instance). */
 int vg_mgmt_cmd_remove_adv(uint8_t *buf, size_t cap, uint16_t index,
 			   uint8_t instance);
+
+/*
+ * User Confirmation Reply (@accept) or Negative Reply for the pairing with
+ * @bdaddr of @addr_type (VG_MGMT_ADDR_*) on controller @index. Returns the
+ * packet length or -EMSGSIZE.
+ */
+int vg_mgmt_cmd_user_confirm(uint8_t *buf, size_t cap, uint16_t index,
+			     const uint8_t bdaddr[6], uint8_t addr_type,
+			     bool accept);
 
 /* Return parameters of Read Management Version Information. */
 struct vg_mgmt_version {

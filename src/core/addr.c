@@ -108,6 +108,15 @@ int vg_addr_parse(const char *spec, struct vg_addr *out, const char **why)
 			 "bt:AA:BB:CC:DD:EE:FF[/public|/random] or unix:PATH");
 }
 
+bool vg_addr_same(const struct vg_addr *a, const struct vg_addr *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == VG_ADDR_BT)
+		return memcmp(a->bdaddr, b->bdaddr, 6) == 0;
+	return strcmp(a->path, b->path) == 0;
+}
+
 int vg_addr_format(const struct vg_addr *a, char *buf, size_t cap)
 {
 	const uint8_t *b = a->bdaddr;

@@ -62,6 +62,21 @@ int vg_mgmt_cmd_remove_adv(uint8_t *buf, size_t cap, uint16_t index,
 			      &instance, 1);
 }
 
+/* Address (6), Address_Type (1): the parameters of both replies. */
+int vg_mgmt_cmd_user_confirm(uint8_t *buf, size_t cap, uint16_t index,
+			     const uint8_t bdaddr[6], uint8_t addr_type,
+			     bool accept)
+{
+	uint8_t param[7];
+
+	memcpy(param, bdaddr, 6);
+	param[6] = addr_type;
+	return vg_mgmt_encode(buf, cap,
+			      accept ? VG_MGMT_OP_USER_CONFIRM_REPLY
+				     : VG_MGMT_OP_USER_CONFIRM_NEG_REPLY,
+			      index, param, sizeof(param));
+}
+
 static bool rd_addr(struct cursor *c, uint8_t bdaddr[6], uint8_t *type)
 {
 	const uint8_t *p;
@@ -160,6 +175,14 @@ int vg_mgmt_decode(const uint8_t *buf, size_t len, struct vg_mgmt_event *ev)
 		ok = rd_addr(&c, ev->u.connect_failed.bdaddr,
 			     &ev->u.connect_failed.addr_type) &&
 		     rd_u8(&c, &ev->u.connect_failed.status);
+		break;
+	case VG_MGMT_EV_USER_CONFIRM_REQUEST:
+		/* Address (6), Address_Type (1), Confirm_Hint (1),
+		 * Value (4). */
+		ok = rd_addr(&c, ev->u.user_confirm.bdaddr,
+			     &ev->u.user_confirm.addr_type) &&
+		     rd_u8(&c, &ev->u.user_confirm.confirm_hint) &&
+		     rd_le32(&c, &ev->u.user_confirm.value);
 		break;
 	case VG_MGMT_EV_DEVICE_FOUND:
 		ok = dec_found(&c, ev);

@@ -98,11 +98,6 @@ void straps_remembered(struct vagusd *d, struct vg_addr *out)
 		*out = a[0];
 }
 
-static bool same(const struct vg_addr *a, const struct vg_addr *b)
-{
-	return a->kind == b->kind && memcmp(a->bdaddr, b->bdaddr, 6) == 0;
-}
-
 int straps_remember(struct vagusd *d, const struct strap *s)
 {
 	struct vg_addr old[STRAPS_KEPT];
@@ -111,7 +106,7 @@ int straps_remember(struct vagusd *d, const struct strap *s)
 	struct vg_json j;
 	int rc;
 
-	if (n && same(&old[0], &s->addr))
+	if (n && vg_addr_same(&old[0], &s->addr))
 		return 0; /* already first: no write at each reconnect */
 	vg_json_init(&j, buf, sizeof(buf), 2);
 	vg_json_begin_object(&j);
@@ -123,7 +118,7 @@ int straps_remember(struct vagusd *d, const struct strap *s)
 	    vgd_wall(d, d->loop ? vg_loop_now(d->loop) : vg_monotonic_ms()));
 	vg_json_end_object(&j);
 	for (size_t i = 0; i < n && i < STRAPS_KEPT - 1; i++) {
-		if (same(&old[i], &s->addr))
+		if (vg_addr_same(&old[i], &s->addr))
 			continue;
 		vg_addr_format(&old[i], spec, sizeof(spec));
 		vg_json_begin_object(&j);

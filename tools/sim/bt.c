@@ -574,15 +574,15 @@ static int process_mgmt(struct simbt *b)
 			say(b, "link down (%s)",
 			    vg_mgmt_disconn_str(ev.u.disconnected.reason));
 			readvertise(b);
-		} else if (ev.code == VG_MGMT_EV_USER_CONFIRM_REQUEST &&
-			   ev.plen >= 7) {
+		} else if (ev.code == VG_MGMT_EV_USER_CONFIRM_REQUEST) {
 			/* A strap has no buttons: Just Works, always yes. */
 			uint8_t pkt[VG_MGMT_HDR_LEN + 7];
-			int rc = send_pkt(
-			    b->ctl, pkt,
-			    vg_mgmt_encode(pkt, sizeof(pkt),
-					   VG_MGMT_OP_USER_CONFIRM_REPLY,
-					   (uint16_t)b->cfg.dev, ev.param, 7));
+			int rc =
+			    send_pkt(b->ctl, pkt,
+				     vg_mgmt_cmd_user_confirm(
+					 pkt, sizeof(pkt), (uint16_t)b->cfg.dev,
+					 ev.u.user_confirm.bdaddr,
+					 ev.u.user_confirm.addr_type, true));
 			say(b, "pairing: confirmed%s",
 			    rc < 0 ? " (the reply failed)" : "");
 		} else if (ev.code == VG_MGMT_EV_ADVERTISING_REMOVED &&
