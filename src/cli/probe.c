@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "sys/btagent.h"
 #include "sys/transport.h"
 #include "vagus/addr.h"
 #include "vagus/hrp.h"
@@ -55,7 +56,9 @@ struct probe {
 	int64_t t_start;   /* monotonic ms at connect */
 	int64_t last_meas; /* monotonic ms of the last measurement */
 	bool answered;	   /* the strap sent at least one PDU */
-	int mtu_announced; /* the strap's Exchange MTU answer, -1 */
+	bool securing;	   /* the kernel is pairing/encrypting the link */
+	struct vg_btagent *agent; /* confirms Just Works pairing, or NULL */
+	int mtu_announced;	  /* the strap's Exchange MTU answer, -1 */
 	bool done;
 	int status;
 
@@ -484,6 +487,38 @@ static void on_closed(struct probe *p, int err, const char *reason)
 		     p->measurements);
 }
 
+/* The pairing agent asks about the peer: ours while we secure it. */
+static bool agent_wants(void *arg, const struct vg_addr *peer)
+{
+	const struct probe *p = arg;
+
+	return p->securing && vg_addr_same(&p->addr, peer);
+}
+
+static void agent_note(void *arg, const struct vg_addr *peer, const char *text)
+{
+	const struct probe *p = arg;
+
+	warn("%s: %s", p->spec, text);
+}
+
+/*
+ * Without bluetoothd nobody else confirms the kernel's Just Works
+ * pairing: the agent does, for this strap only (sys/btagent.h).
+ */
+static void open_agent(struct probe *p)
+{
+	int err = 0;
+
+	if (p->agent || p->addr.kind != VG_ADDR_BT)
+		return;
+	p->agent = vg_btagent_open(&err);
+	if (!p->agent)
+		warn("cannot answer pairing requests (%s): unless bluetoothd's "
+		     "agent does, pair the strap once with bluetoothctl",
+		     strerror(-err));
+}
+
 static void drain_events(struct probe *p, int64_t now)
 {
 	struct vg_hrp_event ev;
@@ -495,12 +530,20 @@ static void drain_events(struct probe *p, int64_t now)
 			 * The strap wants an encrypted link: ask the kernel
 			 * (it pairs if needed) and let the client resend.
 			 */
-			int rc = vg_transport_set_security(
+			int rc;
+
+			open_agent(p);
+			rc = vg_transport_set_security(
 			    p->fd, &p->addr,
 			    (enum vg_transport_security)ev.security);
 			if (rc < 0)
 				warn("cannot raise the link's security: %s",
 				     strerror(-rc));
+			else if (p->addr.kind == VG_ADDR_BT)
+				warn("%s: the strap asks for an encrypted "
+				     "link: pairing",
+				     p->spec);
+			p->securing = rc == 0 && p->addr.kind == VG_ADDR_BT;
 			vg_hrp_security_done(p->hrp, now, rc);
 			break;
 		}
@@ -635,7 +678,7 @@ static int parse_args(struct probe *p, int argc, char **argv)
  * poll() that SIGINT and SIGTERM always interrupt: they are blocked
  * everywhere else, so one that comes between two checks is not missed.
  */
-static int wait_fd(struct pollfd *pfd, int timeout_ms)
+static int wait_fds(struct pollfd *pfd, nfds_t n, int timeout_ms)
 {
 	struct timespec ts, *tsp = NULL;
 	sigset_t open_mask;
@@ -648,7 +691,7 @@ static int wait_fd(struct pollfd *pfd, int timeout_ms)
 		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 		tsp = &ts;
 	}
-	return ppoll(pfd, 1, tsp, &open_mask);
+	return ppoll(pfd, n, tsp, &open_mask);
 }
 
 static void catch_stop_signals(void)
@@ -695,7 +738,7 @@ static int wait_connected(struct probe *p)
 			return -EINTR;
 		if (left <= 0)
 			return -ETIMEDOUT;
-		int n = wait_fd(&pfd, (int)left);
+		int n = wait_fds(&pfd, 1, (int)left);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (n > 0)
@@ -739,6 +782,13 @@ static bool flush_tx(struct probe *p)
 		    0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return false;
+			/*
+			 * While the kernel pairs, the socket is in BT_CONFIG:
+			 * send() says ENOTCONN and POLLOUT comes once the
+			 * link is encrypted. Not a dead link.
+			 */
+			if (errno == ENOTCONN && p->securing)
+				return false;
 			link_closed(p, -errno);
 			return false;
 		}
@@ -759,11 +809,14 @@ static void read_pdus(struct probe *p)
 			return;
 		}
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno != EAGAIN && errno != EINTR &&
+			    !(errno == ENOTCONN && p->securing))
 				link_closed(p, -errno);
 			return;
 		}
 		p->answered = true;
+		/* An answer after the raise: the link is encrypted. */
+		p->securing = false;
 		/* Exchange MTU Response: opcode, server Rx MTU (le16). */
 		bool mtu_rsp = n == 3 && pdu[0] == VG_ATT_OP_MTU_RSP &&
 			       p->mtu_announced < 0;
@@ -783,11 +836,16 @@ static void loop(struct probe *p)
 	while (!p->done) {
 		int64_t now = monotonic_ms();
 		int64_t deadline = vg_hrp_next_deadline(p->hrp);
-		struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+		/* The link, and the pairing agent once there is one. */
+		struct pollfd pfd[2] = {
+		    {.fd = p->fd, .events = POLLIN},
+		    {.fd = p->agent ? vg_btagent_fd(p->agent) : -1,
+		     .events = POLLIN},
+		};
 		int timeout = -1;
 
 		if (!flush_tx(p))
-			pfd.events |= POLLOUT;
+			pfd[0].events |= POLLOUT;
 		if (p->done)
 			break;
 		if (vg_hrp_ready(p->hrp) &&
@@ -795,7 +853,7 @@ static void loop(struct probe *p)
 			deadline = p->last_meas + p->timeout_ms;
 		if (deadline != VG_ATT_NEVER)
 			timeout = deadline > now ? (int)(deadline - now) : 0;
-		int n = wait_fd(&pfd, timeout);
+		int n = wait_fds(pfd, 2, timeout);
 		if (n < 0 && errno != EINTR) {
 			fail(p, CLI_EXIT_INTERNAL, "poll: %s", strerror(errno));
 			break;
@@ -807,7 +865,20 @@ static void loop(struct probe *p)
 			p->status = CLI_EXIT_OK;
 			break;
 		}
-		if (n > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+		if (n > 0 && pfd[1].revents) {
+			int rc = vg_btagent_process(p->agent, agent_wants,
+						    agent_note, p);
+			if (rc < 0) {
+				warn("pairing agent: %s", strerror(-rc));
+				vg_btagent_close(p->agent);
+				p->agent = NULL;
+			}
+		}
+		/* A hang-up or an error ends pairing too: take ENOTCONN at
+		 * its word then, or poll would report it forever. */
+		if (n > 0 && (pfd[0].revents & (POLLHUP | POLLERR)))
+			p->securing = false;
+		if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			read_pdus(p);
 		if (p->done)
 			break;
@@ -857,6 +928,7 @@ static int run(struct probe *p)
 	fflush(stdout);
 	print_summary(p);
 	vg_hrp_free(p->hrp);
+	vg_btagent_close(p->agent);
 	close(p->fd);
 	return p->status;
 }

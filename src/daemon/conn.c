@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "sys/btagent.h"
 #include "sys/btdisc.h"
 #include "sys/loop.h"
 #include "sys/transport.h"
@@ -337,6 +338,79 @@ static void on_ready(struct strap *s, int64_t now)
 		straps_remember(s->d, s);
 }
 
+/*
+ * The pairing agent: the kernel asks user space to confirm Just Works
+ * pairing even when nobody else will (no bluetoothd); vagusd answers for
+ * the straps it is securing a link to, and for nothing else.
+ */
+static bool agent_wants(void *arg, const struct vg_addr *peer)
+{
+	const struct vagusd *d = arg;
+
+	for (size_t i = 0; i < d->nstraps; i++) {
+		const struct strap *s = d->straps[i];
+		if (s->securing && vg_addr_same(&s->addr, peer))
+			return true;
+	}
+	return false;
+}
+
+static void agent_note(void *arg, const struct vg_addr *peer, const char *text)
+{
+	const struct vagusd *d = arg;
+	char who[VG_ADDR_PATH_MAX + 16];
+
+	for (size_t i = 0; i < d->nstraps; i++) {
+		if (vg_addr_same(&d->straps[i]->addr, peer)) {
+			log_info("%s: %s", d->straps[i]->name, text);
+			return;
+		}
+	}
+	vg_addr_format(peer, who, sizeof(who));
+	log_info("%s: %s", who, text);
+}
+
+void conn_agent_close(struct vagusd *d)
+{
+	if (!d->agent)
+		return;
+	vg_loop_del(d->loop, vg_btagent_fd(d->agent));
+	vg_btagent_close(d->agent);
+	d->agent = NULL;
+}
+
+static void on_agent(struct vg_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct vagusd *d = arg;
+	int rc = vg_btagent_process(d->agent, agent_wants, agent_note, d);
+
+	if (rc < 0) {
+		/* Opened again when the next strap asks. */
+		log_warnx("pairing agent: %s", strerror(-rc));
+		conn_agent_close(d);
+	}
+}
+
+static void agent_open(struct vagusd *d)
+{
+	int err = 0;
+
+	if (d->agent)
+		return;
+	d->agent = vg_btagent_open(&err);
+	if (d->agent)
+		err = vg_loop_add(d->loop, vg_btagent_fd(d->agent), EPOLLIN,
+				  on_agent, d);
+	if (err < 0) {
+		vg_btagent_close(d->agent);
+		d->agent = NULL;
+		log_warnx("cannot answer pairing requests (%s): unless "
+			  "bluetoothd's agent does, pair the strap once "
+			  "with bluetoothctl",
+			  strerror(-err));
+	}
+}
+
 static void drain_events(struct strap *s, int64_t now)
 {
 	struct vg_hrp_event ev;
@@ -344,7 +418,11 @@ static void drain_events(struct strap *s, int64_t now)
 	while (s->hrp && vg_hrp_next_event(s->hrp, &ev)) {
 		switch (ev.type) {
 		case VG_HRP_EV_SECURITY: {
-			int rc = vg_transport_set_security(
+			int rc;
+
+			if (s->addr.kind == VG_ADDR_BT)
+				agent_open(s->d);
+			rc = vg_transport_set_security(
 			    s->fd, &s->addr,
 			    (enum vg_transport_security)ev.security);
 			if (rc < 0)
@@ -522,8 +600,7 @@ static bool taken(const struct strap *s, const struct vg_addr *a)
 {
 	for (size_t i = 0; i < s->d->nstraps; i++) {
 		const struct strap *o = s->d->straps[i];
-		if (o != s && o->have_addr && o->addr.kind == a->kind &&
-		    memcmp(o->addr.bdaddr, a->bdaddr, 6) == 0)
+		if (o != s && o->have_addr && vg_addr_same(&o->addr, a))
 			return true;
 	}
 	return false;

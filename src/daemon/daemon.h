@@ -178,6 +178,9 @@ struct vagusd {
 	unsigned watchers;     /* lines are built only when someone watches */
 	vgd_report_fn report;  /* writes a session's report */
 	struct vg_ctlsrv *ctl; /* the control socket, NULL in tests */
+	/* Answers Just Works pairing for straps that want an encrypted
+	 * link (sys/btagent.h); opened when the first one asks. */
+	struct vg_btagent *agent;
 };
 
 /* opts.c */
@@ -210,6 +213,8 @@ void conn_tick(struct strap *s, int64_t now);
 int64_t conn_deadline(const struct strap *s);
 /* Closes the link (shutdown): no retry is scheduled. */
 void conn_stop(struct strap *s, int64_t now);
+/* Closes the pairing agent, if one was opened. */
+void conn_agent_close(struct vagusd *d);
 /* Short state text for status: "streaming", "connecting", ... */
 const char *conn_state_name(const struct strap *s);
 

@@ -266,6 +266,7 @@ int main(int argc, char **argv)
 	run(&d);
 
 	shutdown_all(&d);
+	conn_agent_close(&d);
 	ctl_close(&d);
 	close(d.sessions_fd);
 	close(d.state_fd);
