@@ -1,14 +1,15 @@
 # vagus: one non-recursive GNU Makefile, everything built under $(BUILD).
 #
 #   make            build/vagus, build/libvagus.a, tools
-#   make check      unit tests (with the core purity check and format check)
+#   make check      unit tests (with the core purity check and format check),
+#                   then the real-kernel end-to-end test (tests/e2e/run)
 #   make asan       the tests under AddressSanitizer + UBSan
 #   make valgrind   the tests under valgrind
 #   make fuzz       libFuzzer targets, FUZZ_RUNS executions each (clang)
 #   make bench      benchmarks on real recordings
 #   make calibrate  the full calibration table of the change statistics
-#   make e2e        vagusd, vagus and vagus-sim over the real kernel Bluetooth
-#                   stack in QEMU (tests/e2e/run; root, downloads a kernel)
+#   make e2e        only the end-to-end test: vagusd, vagus and vagus-sim over
+#                   the real kernel Bluetooth stack in QEMU (downloads a kernel)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make demo       a session on the simulated strap, ending in its report
 
@@ -117,7 +118,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HARNESS) $(DAEMON_LIB) $(LIB)
 # Tests may run the built programs, so they are built first.
 test-bin: all $(TESTS)
 
+# The end-to-end test comes last: it is the slowest, and a unit test that
+# fails says more.
 check: test-bin purity format-check run-tests
+	tests/e2e/run
 
 run-tests: test-bin
 	tools/run-tests $(TESTS) $(TEST_SCRIPTS)
@@ -170,8 +174,8 @@ bench: all
 calibrate: $(BUILD)/tests/test_change_calibration
 	$(BUILD)/tests/test_change_calibration --full
 
-# The real kernel's Bluetooth in QEMU (tests/e2e/run): root for apt-get,
-# about a minute per scenario under TCG. Not part of check yet.
+# The real kernel's Bluetooth in QEMU (tests/e2e/run): apt-get (as root or
+# through sudo), about 40 s per scenario under TCG.
 e2e: all
 	tests/e2e/run
 
