@@ -9,21 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <bluetooth/bluetooth.h>
-#include <bluetooth/hci.h>
-
+#include "sys/hcisock.h"
 #include "vagus/mgmt.h"
-
-/* As in btdisc.c: older headers lack the HCI socket's channel. */
-#ifndef HCI_CHANNEL_CONTROL
-#define HCI_CHANNEL_CONTROL 3
-struct vg_sockaddr_hci {
-	sa_family_t hci_family;
-	unsigned short hci_dev;
-	unsigned short hci_channel;
-};
-#define sockaddr_hci vg_sockaddr_hci
-#endif
 
 /*
  * Every event on the control channel reaches every trusted socket:
@@ -55,21 +42,10 @@ struct vg_btagent *vg_btagent_adopt(int fd, int *err)
 
 struct vg_btagent *vg_btagent_open(int *err)
 {
-	struct sockaddr_hci addr;
-	int fd = socket(PF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			BTPROTO_HCI);
+	int fd = vg_hcisock_open_mgmt();
 
 	if (fd < 0) {
-		*err = -errno;
-		return NULL;
-	}
-	memset(&addr, 0, sizeof(addr));
-	addr.hci_family = AF_BLUETOOTH;
-	addr.hci_dev = HCI_DEV_NONE;
-	addr.hci_channel = HCI_CHANNEL_CONTROL;
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		*err = -errno;
-		close(fd);
+		*err = fd;
 		return NULL;
 	}
 	return vg_btagent_adopt(fd, err);

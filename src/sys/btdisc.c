@@ -14,23 +14,9 @@
 #include <bluetooth/hci.h>
 #include <bluetooth/hci_lib.h>
 
+#include "sys/hcisock.h"
 #include "sys/loop.h"
 #include "vagus/hci.h"
-
-/*
- * Older libbluetooth headers lack the channel of struct sockaddr_hci and
- * its constants (mgmt-api.txt, "Example").
- */
-#ifndef HCI_CHANNEL_CONTROL
-#define HCI_CHANNEL_RAW 0
-#define HCI_CHANNEL_CONTROL 3
-struct vg_sockaddr_hci {
-	sa_family_t hci_family;
-	unsigned short hci_dev;
-	unsigned short hci_channel;
-};
-#define sockaddr_hci vg_sockaddr_hci
-#endif
 
 /*
  * A mgmt event is at most 6 + 65535 bytes, but nothing discovery reads
@@ -48,41 +34,6 @@ struct vg_btdisc {
 	struct vg_discovery *d;
 	uint8_t rx[RX_MAX];
 };
-
-static int hci_socket(void)
-{
-	int fd = socket(PF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			BTPROTO_HCI);
-	return fd < 0 ? -errno : fd;
-}
-
-static int bind_channel(int fd, uint16_t dev, uint16_t channel)
-{
-	struct sockaddr_hci addr;
-
-	memset(&addr, 0, sizeof(addr));
-	addr.hci_family = AF_BLUETOOTH;
-	addr.hci_dev = dev;
-	addr.hci_channel = channel;
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return -errno;
-	return 0;
-}
-
-/* The management interface: an HCI socket bound to no device. */
-static int open_mgmt(void)
-{
-	int fd = hci_socket(), err;
-
-	if (fd < 0)
-		return fd;
-	err = bind_channel(fd, HCI_DEV_NONE, HCI_CHANNEL_CONTROL);
-	if (err < 0) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
 
 /*
  * The adapter for raw HCI: @want, or the first one that is up. Says
@@ -127,7 +78,7 @@ static int pick_raw_dev(int fd, int want)
 static int open_raw(int want, int *dev)
 {
 	struct hci_filter flt;
-	int fd = hci_socket(), id, err;
+	int fd = vg_hcisock_new(), id, err;
 
 	if (fd < 0)
 		return fd;
@@ -136,7 +87,7 @@ static int open_raw(int want, int *dev)
 		close(fd);
 		return id;
 	}
-	err = bind_channel(fd, (uint16_t)id, HCI_CHANNEL_RAW);
+	err = vg_hcisock_bind(fd, (uint16_t)id, VG_HCI_CHANNEL_RAW);
 	if (err == 0) {
 		hci_filter_clear(&flt);
 		hci_filter_set_ptype(HCI_EVENT_PKT, &flt);
@@ -161,7 +112,7 @@ static int open_backend(struct vg_btdisc *b, bool raw, int64_t now)
 	struct vg_discovery_config cfg = b->cfg;
 	int fd, dev = -1;
 
-	fd = raw ? open_raw(b->cfg.index, &dev) : open_mgmt();
+	fd = raw ? open_raw(b->cfg.index, &dev) : vg_hcisock_open_mgmt();
 	if (fd < 0)
 		return fd;
 	cfg.mode = raw ? VG_DISCOVERY_RAW : VG_DISCOVERY_MGMT;
