@@ -53,9 +53,26 @@ static void test_same(void)
 	CHECK(!vg_addr_same(&a, &b));
 }
 
+static void test_adapter(void)
+{
+	CHECK_EQ(vg_adapter_parse("hci0"), 0);
+	CHECK_EQ(vg_adapter_parse("hci12"), 12);
+	CHECK_EQ(vg_adapter_parse("3"), 3);
+	CHECK_EQ(vg_adapter_parse("65534"), 65534);
+	CHECK_EQ(vg_adapter_parse("65535"), -EINVAL); /* HCI_DEV_NONE */
+	CHECK_EQ(vg_adapter_parse("hci99999999999999999999"), -EINVAL);
+	CHECK_EQ(vg_adapter_parse("hci"), -EINVAL);
+	CHECK_EQ(vg_adapter_parse(""), -EINVAL);
+	CHECK_EQ(vg_adapter_parse("hci-1"), -EINVAL);
+	CHECK_EQ(vg_adapter_parse("hci1 "), -EINVAL);
+	CHECK_EQ(vg_adapter_parse("usb0"), -EINVAL);
+	CHECK_EQ(vg_adapter_parse(NULL), -EINVAL);
+}
+
 int main(void)
 {
 	test_same();
+	test_adapter();
 	/* bdaddr_t order: the last octet as written comes first. */
 	static const uint8_t h10[6] = {0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa};
 	static const uint8_t mixed[6] = {0x5e, 0x4d, 0x3c, 0x2b, 0x1a, 0x0f};

@@ -65,4 +65,10 @@ int vg_addr_format(const struct vg_addr *a, char *buf, size_t cap);
  */
 bool vg_addr_same(const struct vg_addr *a, const struct vg_addr *b);
 
+/*
+ * A local Bluetooth adapter as users name it: "hci0" or "0". Returns its
+ * index (0..65534) or -EINVAL.
+ */
+int vg_adapter_parse(const char *s);
+
 #endif

@@ -77,26 +77,6 @@ static bool parse_seconds(const char *s, double *out)
 	return true;
 }
 
-/* "hci0" or "0". */
-static bool parse_adapter(const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	if (!s)
-		return false;
-	if (!strncmp(s, "hci", 3))
-		s += 3;
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 0 || v >= 0xFFFF)
-		return false;
-	*out = (int)v;
-	return true;
-}
-
 /* The value of "--opt VALUE" or "--opt=VALUE" (@len: strlen("--opt")). */
 static const char *opt_value(int argc, char **argv, int *i, size_t len)
 {
@@ -133,8 +113,9 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 					 "than 0 and at most 3600");
 		} else if (!strcmp(s, "--adapter") ||
 			   !strncmp(s, "--adapter=", 10)) {
-			if (!parse_adapter(opt_value(argc, argv, &i, 9),
-					   &a->cfg.index))
+			a->cfg.index =
+			    vg_adapter_parse(opt_value(argc, argv, &i, 9));
+			if (a->cfg.index < 0)
 				return cli_usage_error(
 				    CMD, "--adapter wants hciN, as "
 					 "in hci0");

@@ -117,6 +117,25 @@ bool vg_addr_same(const struct vg_addr *a, const struct vg_addr *b)
 	return strcmp(a->path, b->path) == 0;
 }
 
+int vg_adapter_parse(const char *s)
+{
+	long v = 0;
+
+	if (!s)
+		return -EINVAL;
+	if (!strncmp(s, "hci", 3))
+		s += 3;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	/* Digits only, no sign or spaces; bounded before it can overflow. */
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (*s - '0');
+		if (v >= 0xFFFF)
+			return -EINVAL;
+	}
+	return *s ? -EINVAL : (int)v;
+}
+
 int vg_addr_format(const struct vg_addr *a, char *buf, size_t cap)
 {
 	const uint8_t *b = a->bdaddr;
