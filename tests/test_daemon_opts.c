@@ -61,6 +61,7 @@ static void test_defaults(void)
 	CHECK_NEAR(o.gone_timeout_s, 120, 0);
 	CHECK_NEAR(o.auto_start_s, 30, 0);
 	CHECK_NEAR(o.settle_s, 60, 0);
+	CHECK_EQ(o.adapter, -1);
 	opts_free(&o);
 
 	unsetenv("XDG_STATE_HOME");
@@ -69,6 +70,29 @@ static void test_defaults(void)
 	CHECK_EQ(parse(&o, err, sizeof(err), NULL), 0);
 	CHECK(strcmp(o.state_dir, "/home/u/.local/state/vagus") == 0);
 	CHECK(strcmp(o.socket, "/run/vagus/vagusd.sock") == 0);
+	opts_free(&o);
+}
+
+/* --adapter: hciN or N, "any" for every adapter; nothing else. */
+static void test_adapter(void)
+{
+	struct vgd_opts o;
+	char err[256];
+
+	CHECK_EQ(parse(&o, err, sizeof(err), "--adapter", "hci1", NULL), 0);
+	CHECK_EQ(o.adapter, 1);
+	opts_free(&o);
+	CHECK_EQ(parse(&o, err, sizeof(err), "--adapter=12", NULL), 0);
+	CHECK_EQ(o.adapter, 12);
+	opts_free(&o);
+	CHECK_EQ(parse(&o, err, sizeof(err), "--adapter", "hci2", "--adapter",
+		       "any", NULL),
+		 0);
+	CHECK_EQ(o.adapter, -1);
+	opts_free(&o);
+	CHECK_EQ(parse(&o, err, sizeof(err), "--adapter", "usb0", NULL),
+		 -EINVAL);
+	CHECK(strstr(err, "hciN") != NULL);
 	opts_free(&o);
 }
 
@@ -158,6 +182,7 @@ static void test_errors(void)
 
 int main(void)
 {
+	test_adapter();
 	char cmd[128];
 
 	snprintf(dir, sizeof(dir), "/tmp/vagus-opts-XXXXXX");

@@ -573,6 +573,23 @@ static void test_bad_address(void)
 	expect_err(&p, "too short", "bad address");
 }
 
+/* --adapter: a name that is no adapter is a usage error; one that does not
+ * exist is the transport's clear error (no Bluetooth here, or no hci77). */
+static void test_adapter(void)
+{
+	struct probe p;
+	const char *bad[] = {"--adapter", "usb0", "bt:00:11:22:33:44:55", NULL};
+	const char *missing[] = {
+	    "--adapter", "hci77", "--timeout", "2", "bt:00:11:22:33:44:55",
+	    NULL};
+
+	CHECK_EQ(run_probe(&p, bad, 30, "bad adapter"), 2);
+	expect_err(&p, "want hciN", "bad adapter");
+	CHECK_EQ(run_probe(&p, missing, 30, "missing adapter"), 1);
+	CHECK(file_has(p.err, "no Bluetooth support") ||
+	      file_has(p.err, "not the one asked for"));
+}
+
 static void test_busy(void)
 {
 	struct sim s;
@@ -1036,6 +1053,7 @@ int main(void)
 	test_no_socket();
 	test_refused();
 	test_bad_address();
+	test_adapter();
 	test_busy();
 	test_drop();
 	test_artifacts();

@@ -47,11 +47,12 @@ static void test_unix(void)
 	CHECK_EQ(vg_addr_parse(spec, &a, NULL), 0);
 
 	/* Nothing there yet. */
-	CHECK_EQ(vg_transport_open(&a, &pending), -ENOENT);
+	CHECK_EQ(vg_transport_open(&a, VG_TRANSPORT_ANY_ADAPTER, &pending),
+		 -ENOENT);
 	CHECK(strstr(vg_transport_explain(&a, -ENOENT), "no such socket"));
 
 	lfd = listen_at(path, SOCK_SEQPACKET);
-	fd = vg_transport_open(&a, &pending);
+	fd = vg_transport_open(&a, VG_TRANSPORT_ANY_ADAPTER, &pending);
 	CHECK(fd >= 0);
 	CHECK(!pending);
 	if (fd >= 0) {
@@ -77,13 +78,15 @@ static void test_unix(void)
 	close(lfd);
 
 	/* The file is left behind with nobody listening. */
-	CHECK_EQ(vg_transport_open(&a, &pending), -ECONNREFUSED);
+	CHECK_EQ(vg_transport_open(&a, VG_TRANSPORT_ANY_ADAPTER, &pending),
+		 -ECONNREFUSED);
 	CHECK(strstr(vg_transport_explain(&a, -ECONNREFUSED), "busy"));
 	unlink(path);
 
 	/* A stream socket is not a strap. */
 	lfd = listen_at(path, SOCK_STREAM);
-	CHECK_EQ(vg_transport_open(&a, &pending), -EPROTOTYPE);
+	CHECK_EQ(vg_transport_open(&a, VG_TRANSPORT_ANY_ADAPTER, &pending),
+		 -EPROTOTYPE);
 	CHECK(vg_transport_explain(&a, -EPROTOTYPE));
 	close(lfd);
 	unlink(path);
@@ -97,7 +100,7 @@ static void test_bt(void)
 	int fd;
 
 	CHECK_EQ(vg_addr_parse("bt:00:11:22:33:44:55/random", &a, NULL), 0);
-	fd = vg_transport_open(&a, &pending);
+	fd = vg_transport_open(&a, VG_TRANSPORT_ANY_ADAPTER, &pending);
 	if (fd == -EAFNOSUPPORT || fd == -EPROTONOSUPPORT) {
 		const char *msg = vg_transport_explain(&a, fd);
 		CHECK(msg &&
@@ -119,12 +122,34 @@ static void test_bt(void)
 	close(fd);
 }
 
+/* From a named adapter: one that does not exist is an error that says
+ * so; unix: ignores the adapter. */
+static void test_adapter(void)
+{
+	struct vg_addr a;
+	bool pending = false;
+	int fd;
+
+	CHECK_EQ(vg_addr_parse("bt:00:11:22:33:44:55", &a, NULL), 0);
+	fd = vg_transport_open(&a, 4242, &pending);
+	CHECK(fd == -EAFNOSUPPORT || fd == -ENODEV);
+	CHECK(vg_transport_explain(&a, fd) != NULL);
+	if (fd == -ENODEV)
+		CHECK(strstr(vg_transport_explain(&a, fd), "asked for"));
+	CHECK(strstr(vg_transport_explain(&a, -ENETDOWN), "powered off"));
+	CHECK_EQ(vg_transport_open(&a, -7, &pending), -ENODEV);
+
+	CHECK_EQ(vg_addr_parse("unix:/nonexistent/vagus-test", &a, NULL), 0);
+	CHECK_EQ(vg_transport_open(&a, 3, &pending), -ENOENT);
+}
+
 int main(void)
 {
 	struct vg_addr a;
 
 	test_unix();
 	test_bt();
+	test_adapter();
 	CHECK_EQ(vg_addr_parse("bt:00:11:22:33:44:55", &a, NULL), 0);
 	CHECK(strstr(vg_transport_explain(&a, -EHOSTUNREACH), "worn"));
 	CHECK(strstr(vg_transport_explain(&a, -ECONNREFUSED),

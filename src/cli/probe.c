@@ -48,6 +48,7 @@ struct probe {
 	bool json;
 	long count; /* stop after this many measurements; 0: never */
 	int timeout_ms;
+	int adapter; /* hci index to connect from, or any */
 
 	int fd;
 	struct vg_hrp *hrp;
@@ -591,7 +592,9 @@ static void print_summary(const struct probe *p)
 static void usage(FILE *f)
 {
 	fputs(
-	    "usage: vagus probe [--json] [--count N] [--timeout S] STRAP\n"
+	    "usage: vagus probe [--json] [--count N] [--timeout S] [--adapter "
+	    "hciN]\n"
+	    "                   STRAP\n"
 	    "\n"
 	    "Connects to a heart-rate strap, shows its services, handles,\n"
 	    "maker, model, firmware, battery and body location, then each\n"
@@ -606,6 +609,8 @@ static void usage(FILE *f)
 	    "  --count N     stop after N measurements\n"
 	    "  --timeout S   give up when connecting, or waiting for the next\n"
 	    "                measurement, takes longer than S s (30)\n"
+	    "  --adapter hciN  connect through this Bluetooth adapter\n"
+	    "                (default: the kernel's choice)\n"
 	    "\n"
 	    "Exit status: 0 after --count measurements or when stopped with\n"
 	    "Ctrl-C, 1 when the strap is unreachable, busy, misbehaves or\n"
@@ -619,6 +624,7 @@ static int parse_args(struct probe *p, int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"count", required_argument, NULL, 'c'},
 	    {"timeout", required_argument, NULL, 't'},
+	    {"adapter", required_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -629,7 +635,8 @@ static int parse_args(struct probe *p, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jc:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jc:t:a:h", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'j':
 			p->json = true;
@@ -655,6 +662,15 @@ static int parse_args(struct probe *p, int argc, char **argv)
 				    "86400], not '%s'",
 				    optarg);
 			p->timeout_ms = (int)(v * 1000);
+			break;
+		case 'a':
+			p->adapter = vg_adapter_parse(optarg);
+			if (p->adapter < 0)
+				return cli_usage_error(
+				    "probe",
+				    "--adapter: want hciN, as in hci0, "
+				    "not '%s'",
+				    optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -902,7 +918,7 @@ static int run(struct probe *p)
 	int rc;
 
 	catch_stop_signals();
-	p->fd = vg_transport_open(&p->addr, &pending);
+	p->fd = vg_transport_open(&p->addr, p->adapter, &pending);
 	if (p->fd < 0) {
 		connect_failed(p, p->fd);
 		return p->status;
@@ -941,6 +957,7 @@ int cmd_probe(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	p.fd = -1;
 	p.timeout_ms = DEFAULT_TIMEOUT_MS;
+	p.adapter = VG_TRANSPORT_ANY_ADAPTER;
 	p.mtu_announced = -1;
 	p.contact = -1;
 	p.battery = -1;

@@ -84,6 +84,7 @@ struct strap *conn_new(struct vagusd *d, unsigned index, const char *spec,
 		return NULL;
 	}
 	s->fd = -1;
+	s->link_adapter = d->o->adapter;
 	s->retry_at = -1;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->battery = -1;
@@ -519,7 +520,7 @@ static void try_connect(struct strap *s, int64_t now)
 
 	s->retry_at = -1;
 	log_debug("%s: connecting", s->name);
-	fd = vg_transport_open(&s->addr, &pending);
+	fd = vg_transport_open(&s->addr, s->link_adapter, &pending);
 	if (fd < 0) {
 		connect_failed(s, fd, now);
 		return;
@@ -655,9 +656,13 @@ static void disc_check(struct strap *s, int64_t now)
 	}
 	s->addr = a;
 	s->have_addr = true;
+	/* Connect from the adapter that heard it: with two adapters up the
+	 * kernel's own choice may be one that cannot reach the strap. */
+	s->link_adapter = c->index;
 	vg_addr_format(&a, s->addr_text, sizeof(s->addr_text));
-	log_info("%s: found %s%s%s (%d dBm)", s->name, s->addr_text,
-		 c->name[0] ? " " : "", c->name, c->rssi_valid ? c->rssi : 0);
+	log_info("%s: found %s%s%s (%d dBm) on hci%u", s->name, s->addr_text,
+		 c->name[0] ? " " : "", c->name, c->rssi_valid ? c->rssi : 0,
+		 c->index);
 	close_disc(s);
 	try_connect(s, now);
 }
@@ -704,7 +709,8 @@ static void start_scan(struct strap *s, int64_t now)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.mode = VG_DISCOVERY_MGMT;
-	cfg.index = VG_DISCOVERY_ANY_INDEX;
+	cfg.index =
+	    s->d->o->adapter >= 0 ? s->d->o->adapter : VG_DISCOVERY_ANY_INDEX;
 	cfg.settle_ms = DISC_SETTLE_MS;
 	straps_remembered(s->d, &cfg.remembered);
 	if (cfg.remembered.kind == VG_ADDR_BT && taken(s, &cfg.remembered))

@@ -52,6 +52,7 @@ struct vgd_opts {
 	double gone_timeout_s;
 	double auto_start_s; /* 0: never start by itself */
 	double settle_s;
+	int adapter; /* hci index for discovery and links; -1: any */
 	bool verbose;
 	int log_dest; /* enum vg_log_dest */
 };
@@ -99,6 +100,9 @@ struct strap {
 	char name[VGD_NAME_MAX]; /* spec as configured ("auto", "unix:...") */
 	bool autodisc;		 /* --strap auto */
 	bool have_addr;		 /* addr is known (always unless auto) */
+	/* Adapter to connect from: --adapter, else the one discovery heard
+	 * the strap on; -1 (VG_TRANSPORT_ANY_ADAPTER): the kernel's choice. */
+	int link_adapter;
 	struct vg_addr addr;
 	char addr_text[VGD_NAME_MAX];
 

@@ -41,6 +41,7 @@ void opts_defaults(struct vgd_opts *o)
 		snprintf(o->socket, sizeof(o->socket),
 			 "/run/vagus/vagusd.sock");
 	o->gone_timeout_s = 120;
+	o->adapter = -1;
 	o->auto_start_s = 30;
 	o->settle_s = 60;
 	o->log_dest = VG_LOG_STDERR;
@@ -147,6 +148,19 @@ static int set_option(struct vgd_opts *o, const char *key, const char *v,
 				   errlen);
 	if (!strcmp(key, "settle"))
 		return set_seconds(&o->settle_s, key, v, 0, 3600, err, errlen);
+	if (!strcmp(key, "adapter")) {
+		if (!strcmp(v, "any")) {
+			o->adapter = -1;
+			return 0;
+		}
+		o->adapter = vg_adapter_parse(v);
+		if (o->adapter < 0)
+			return seterr(err, errlen,
+				      "adapter: want hciN (as in hci0) or "
+				      "any, not '%s'",
+				      v);
+		return 0;
+	}
 	if (!strcmp(key, "verbose")) {
 		if (parse_bool(v, &o->verbose) < 0)
 			return seterr(err, errlen,
@@ -247,7 +261,8 @@ static void usage(FILE *f)
 	      "              [--socket PATH] [--socket-group GROUP]\n"
 	      "              [--gone-timeout S] [--auto-start S] [--settle "
 	      "S]\n"
-	      "              [--verbose] [--log stderr|syslog]\n"
+	      "              [--adapter hciN] [--verbose] [--log "
+	      "stderr|syslog]\n"
 	      "\n"
 	      "The vagus daemon: keeps the link to each heart-rate strap, "
 	      "records\n"
@@ -270,6 +285,9 @@ static void usage(FILE *f)
 	      "(30; 0 off)\n"
 	      "  --settle S          settling time skipped by the report "
 	      "(60)\n"
+	      "  --adapter hciN      discover and connect through this "
+	      "Bluetooth\n"
+	      "                      adapter only (default: any)\n"
 	      "  --verbose           debug messages\n"
 	      "  --log DEST          stderr (default) or syslog\n"
 	      "  --config FILE       'key = value' lines, keys as the long "
@@ -288,6 +306,7 @@ enum {
 	O_GONE,
 	O_AUTO,
 	O_SETTLE,
+	O_ADAPTER,
 	O_VERBOSE,
 	O_LOG,
 	O_HELP,
@@ -303,6 +322,7 @@ static const struct option longopts[] = {
     {"gone-timeout", required_argument, NULL, O_GONE},
     {"auto-start", required_argument, NULL, O_AUTO},
     {"settle", required_argument, NULL, O_SETTLE},
+    {"adapter", required_argument, NULL, O_ADAPTER},
     {"verbose", no_argument, NULL, O_VERBOSE},
     {"log", required_argument, NULL, O_LOG},
     {"help", no_argument, NULL, O_HELP},

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <bluetooth/bluetooth.h>
+#include <bluetooth/hci.h>
+#include <bluetooth/hci_lib.h>
 #include <bluetooth/l2cap.h>
 
 /* The ATT fixed channel of an LE link (Core spec Vol 3 Part A 2.1). */
@@ -39,26 +41,46 @@ static int open_unix(const struct vg_addr *a)
 }
 
 /*
- * An LE connection as BlueZ's own ATT code makes it: bind to any adapter on
- * CID 4 with the LE public type (the kernel picks the adapter and its
- * identity address), connect to the strap's address on CID 4 with the type
- * it advertised. The connect goes on in the background: the controller
+ * The address to bind to for connecting from adapter @dev: its public
+ * address, which the kernel's routing matches against each adapter's
+ * identity (an adapter with only a static random address has none: the
+ * kernel chooses then). Returns 0 or -errno (-ENODEV, -ENETDOWN).
+ */
+static int adapter_source(int dev, bdaddr_t *src)
+{
+	bacpy(src, BDADDR_ANY);
+	if (dev == VG_TRANSPORT_ANY_ADAPTER)
+		return 0;
+	if (dev < 0 || hci_devba(dev, src) < 0) {
+		int e = dev < 0 ? ENODEV : errno;
+		return e == ENETDOWN || e == EAFNOSUPPORT ? -e : -ENODEV;
+	}
+	return 0;
+}
+
+/*
+ * An LE connection as BlueZ's own ATT code makes it: bind on CID 4 with
+ * the LE public type to the adapter's address (or to any, and the kernel
+ * picks the adapter and its identity address), connect to the strap's
+ * address on CID 4 with the type it advertised. The connect goes on in the background: the controller
  * pages the strap until it answers or the kernel's LE connection timeout
  * (about 20 s) ends with EHOSTUNREACH/ETIMEDOUT.
  */
-static int open_bt(const struct vg_addr *a, bool *pending)
+static int open_bt(const struct vg_addr *a, int adapter, bool *pending)
 {
 	struct sockaddr_l2 src, dst;
 	int fd, err;
 
+	memset(&src, 0, sizeof(src));
+	err = adapter_source(adapter, &src.l2_bdaddr);
+	if (err < 0)
+		return err;
 	fd = socket(PF_BLUETOOTH, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    BTPROTO_L2CAP);
 	if (fd < 0)
 		return -errno;
 
-	memset(&src, 0, sizeof(src));
 	src.l2_family = AF_BLUETOOTH;
-	bacpy(&src.l2_bdaddr, BDADDR_ANY);
 	src.l2_cid = htobs(ATT_CID);
 	src.l2_bdaddr_type = BDADDR_LE_PUBLIC;
 	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
@@ -82,14 +104,14 @@ fail:
 	return err;
 }
 
-int vg_transport_open(const struct vg_addr *a, bool *pending)
+int vg_transport_open(const struct vg_addr *a, int adapter, bool *pending)
 {
 	*pending = false;
 	switch (a->kind) {
 	case VG_ADDR_UNIX:
 		return open_unix(a);
 	case VG_ADDR_BT:
-		return open_bt(a, pending);
+		return open_bt(a, adapter, pending);
 	}
 	return -EINVAL;
 }
@@ -183,8 +205,11 @@ static const char *explain_bt(int err)
 		       "machine with a Bluetooth adapter";
 	case -ENODEV:
 	case -EADDRNOTAVAIL:
-		return "no Bluetooth LE adapter is up: power one on "
-		       "(bluetoothctl power on)";
+		return "no Bluetooth LE adapter is up (or not the one asked "
+		       "for): power one on (bluetoothctl power on)";
+	case -ENETDOWN:
+		return "the Bluetooth adapter asked for is powered off: "
+		       "power it on (bluetoothctl power on)";
 	case -EHOSTDOWN:
 	case -EHOSTUNREACH:
 	case -ETIMEDOUT:

@@ -24,15 +24,21 @@ enum vg_transport_security {
 	VG_SEC_HIGH = 3,   /* encrypted and authenticated (MITM protection) */
 };
 
+/* vg_transport_open()'s @adapter when any will do. */
+#define VG_TRANSPORT_ANY_ADAPTER (-1)
+
 /*
- * Opens a socket to @a and starts connecting. Returns the fd, or -errno:
- * -EAFNOSUPPORT when the kernel has no Bluetooth, or the connect error
- * (-ENOENT, -ECONNREFUSED, ...). When *@pending is set on return, the
- * connection is still being set up (Bluetooth: paging the strap, which
- * answers only while worn): wait for POLLOUT, then call
- * vg_transport_finish().
+ * Opens a socket to @a and starts connecting. Bluetooth: from local
+ * adapter hci@adapter, or VG_TRANSPORT_ANY_ADAPTER for the kernel's
+ * choice (the first adapter that is up and is not the strap itself;
+ * ignored for unix:). Returns the fd, or -errno: -EAFNOSUPPORT when the
+ * kernel has no Bluetooth, -ENODEV/-ENETDOWN when the adapter is missing
+ * or down, or the connect error (-ENOENT, -ECONNREFUSED, ...). When
+ * *@pending is set on return, the connection is still being set up
+ * (Bluetooth: paging the strap, which answers only while worn): wait for
+ * POLLOUT, then call vg_transport_finish().
  */
-int vg_transport_open(const struct vg_addr *a, bool *pending);
+int vg_transport_open(const struct vg_addr *a, int adapter, bool *pending);
 
 /*
  * After POLLOUT (or POLLERR/POLLHUP) on a pending fd: 0 once connected, or
