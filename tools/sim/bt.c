@@ -38,7 +38,8 @@ struct simbt {
 	int ctl;   /* mgmt control socket, or the raw HCI socket */
 	int raw;   /* raw HCI socket for Disconnect (== ctl when !mgmt) */
 	int lfd;   /* L2CAP listener */
-	uint8_t bdaddr[6];
+	uint8_t bdaddr[6]; /* the identity centrals see */
+	bool random;	   /* bdaddr is a random static address */
 	uint8_t adv[VG_HCI_ADV_DATA_MAX];
 	size_t adv_len;
 	char desc[96];
@@ -192,6 +193,50 @@ static int mgmt_advertise(struct simbt *b, bool wait)
  * LE on and powered, as bluetoothd leaves an adapter; then the address
  * and advertising. Returns 0, a positive mgmt status, or -errno.
  */
+/*
+ * Makes a random static address the adapter's identity: the kernel uses
+ * one only with BR/EDR off, and takes it only while powered off. LE must
+ * be on before BR/EDR can go. @info is the adapter as read; the caller
+ * powers it on again.
+ */
+static int set_static_address(struct simbt *b, const struct vg_mgmt_info *info,
+			      char *why, size_t cap)
+{
+	static const struct {
+		uint16_t op;
+		uint32_t setting;
+		uint8_t value;
+		const char *what;
+	} steps[] = {
+	    {VG_MGMT_OP_SET_LE, VG_MGMT_SETTING_LE, 1, "Set Low Energy"},
+	    {VG_MGMT_OP_SET_POWERED, VG_MGMT_SETTING_POWERED, 0, "Set Powered"},
+	    {VG_MGMT_OP_SET_BREDR, VG_MGMT_SETTING_BREDR, 0, "Set BR/EDR"},
+	};
+	int rc;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		bool on = (info->current & steps[i].setting) != 0;
+		if (on == (steps[i].value != 0))
+			continue;
+		rc =
+		    mgmt_cmd(b, steps[i].op, &steps[i].value, 1, NULL, 0, NULL);
+		if (rc != 0) {
+			snprintf(why, cap, "hci%d: %s: %s", b->cfg.dev,
+				 steps[i].what, status_text(rc));
+			return rc;
+		}
+	}
+	rc = mgmt_cmd(b, VG_MGMT_OP_SET_STATIC_ADDRESS, b->cfg.static_addr, 6,
+		      NULL, 0, NULL);
+	if (rc != 0) {
+		snprintf(why, cap, "hci%d: Set Static Address: %s", b->cfg.dev,
+			 status_text(rc));
+		return rc;
+	}
+	say(b, "hci%d: BR/EDR off, random static address set", b->cfg.dev);
+	return 0;
+}
+
 static int mgmt_setup(struct simbt *b, char *why, size_t cap)
 {
 	struct vg_mgmt_info info;
@@ -212,6 +257,13 @@ static int mgmt_setup(struct simbt *b, char *why, size_t cap)
 		snprintf(why, cap, "hci%d has no Bluetooth Low Energy",
 			 b->cfg.dev);
 		return -EOPNOTSUPP;
+	}
+	if (b->cfg.static_addr) {
+		rc = set_static_address(b, &info, why, cap);
+		if (rc != 0)
+			return rc;
+		info.current &= ~VG_MGMT_SETTING_POWERED;
+		info.current |= VG_MGMT_SETTING_LE;
 	}
 	if (!(info.current & VG_MGMT_SETTING_LE)) {
 		rc = mgmt_cmd(b, VG_MGMT_OP_SET_LE, &on, 1, NULL, 0, NULL);
@@ -242,6 +294,17 @@ static int mgmt_setup(struct simbt *b, char *why, size_t cap)
 		}
 	}
 	memcpy(b->bdaddr, info.bdaddr, 6);
+	if (b->cfg.static_addr) {
+		if (!(info.current & VG_MGMT_SETTING_STATIC_ADDRESS)) {
+			snprintf(why, cap,
+				 "hci%d: the kernel does not use the static "
+				 "address",
+				 b->cfg.dev);
+			return -EOPNOTSUPP;
+		}
+		memcpy(b->bdaddr, b->cfg.static_addr, 6);
+		b->random = true;
+	}
 	rc = mgmt_advertise(b, true);
 	if (rc != 0) {
 		snprintf(why, cap, "hci%d: Add Advertising: %s", b->cfg.dev,
@@ -420,7 +483,9 @@ static int open_listener(struct simbt *b)
 	a.l2_family = AF_BLUETOOTH;
 	memcpy(&a.l2_bdaddr, b->bdaddr, 6);
 	a.l2_cid = htobs(ATT_CID);
-	a.l2_bdaddr_type = BDADDR_LE_PUBLIC;
+	/* The kernel hands an incoming link to the listener bound to the
+	 * identity the central connected to, type included. */
+	a.l2_bdaddr_type = b->random ? BDADDR_LE_RANDOM : BDADDR_LE_PUBLIC;
 	if (bind(b->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    listen(b->lfd, 4) < 0)
 		return -errno;
@@ -469,7 +534,8 @@ struct simbt *simbt_open(const struct simbt_config *cfg, char *why, size_t cap)
 			rc = mgmt_setup(b, why, cap);
 		if (rc == 0) {
 			b->mgmt = true;
-		} else if (cfg->adv == SIMBT_ADV_MGMT) {
+		} else if (cfg->adv == SIMBT_ADV_MGMT || cfg->static_addr) {
+			/* Raw HCI advertises from the public address only. */
 			goto fail;
 		} else {
 			say(b, "%s; trying raw HCI", why);
@@ -494,8 +560,9 @@ struct simbt *simbt_open(const struct simbt_config *cfg, char *why, size_t cap)
 		goto fail;
 	}
 	ba2str((const bdaddr_t *)b->bdaddr, addr);
-	snprintf(b->desc, sizeof(b->desc), "hci%d %s (advertising via %s)",
-		 cfg->dev, addr, b->mgmt ? "mgmt" : "raw HCI");
+	snprintf(b->desc, sizeof(b->desc), "hci%d %s (%sadvertising via %s)",
+		 cfg->dev, addr, b->random ? "random static, " : "",
+		 b->mgmt ? "mgmt" : "raw HCI");
 	return b;
 fail:
 	simbt_close(b);

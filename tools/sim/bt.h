@@ -29,8 +29,11 @@ enum simbt_adv {
 struct simbt_config {
 	int dev; /* N of hciN */
 	enum simbt_adv adv;
-	const char *name;	      /* advertised local name */
-	bool hrs;		      /* list 0x180D in the advertisement */
+	const char *name; /* advertised local name */
+	bool hrs;	  /* list 0x180D in the advertisement */
+	/* A random static address to be the strap's identity (bdaddr_t
+	 * order), as many straps have; NULL: the adapter's public one. */
+	const uint8_t *static_addr;
 	void (*log)(const char *msg); /* progress lines, may be NULL */
 };
 

@@ -43,6 +43,9 @@ static bool unlink_on_exit;
 static struct simbt *bt;
 static int bt_dev = -1;
 static enum simbt_adv bt_adv = SIMBT_ADV_AUTO;
+/* --static-address, in bdaddr_t order; valid when bt_static is set. */
+static uint8_t bt_static_addr[6];
+static bool bt_static;
 
 /* Outgoing PDUs for the client: responses and notifications in order. */
 static struct sim_pdu queue[QUEUE_CAP];
@@ -127,6 +130,9 @@ static void usage(FILE *f)
 	    "  --adv mgmt|hci      advertise through the management interface\n"
 	    "                      or raw HCI commands (default: mgmt, else\n"
 	    "                      raw HCI)\n"
+	    "  --static-address A  be the strap at random static address A\n"
+	    "                      (C0:..:..:..:..:.. to FF:..), as many\n"
+	    "                      straps are: BR/EDR goes off (mgmt only)\n"
 	    "  --rr FILE           replay a recording (RR in ms or s, Kubios,\n"
 	    "                      CSV, ...); the link closes at its end\n"
 	    "  --model             a physiological model instead:\n"
@@ -305,6 +311,7 @@ enum {
 	O_ADV,
 	O_SENT_LOG,
 	O_SECURE,
+	O_STATIC_ADDR,
 };
 
 static void parse_args(int argc, char **argv)
@@ -341,6 +348,7 @@ static void parse_args(int argc, char **argv)
 	    {"adv", required_argument, NULL, O_ADV},
 	    {"sent-log", required_argument, NULL, O_SENT_LOG},
 	    {"secure", no_argument, NULL, O_SECURE},
+	    {"static-address", required_argument, NULL, O_STATIC_ADDR},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -428,6 +436,19 @@ static void parse_args(int argc, char **argv)
 		case O_BUSY:
 			opt.busy = true;
 			break;
+		case O_STATIC_ADDR: {
+			struct vg_addr a;
+			if (vg_addr_parse(optarg, &a, NULL) < 0 ||
+			    a.kind != VG_ADDR_BT ||
+			    (a.bdaddr[5] & 0xC0) != 0xC0)
+				die("--static-address: a random static address "
+				    "(the two top bits set, C0:.. to FF:..), "
+				    "not '%s'",
+				    optarg);
+			memcpy(bt_static_addr, a.bdaddr, 6);
+			bt_static = true;
+			break;
+		}
 		case O_SECURE:
 			opt.secure = true;
 			break;
@@ -542,6 +563,7 @@ static void listen_bt(void)
 	    .adv = bt_adv,
 	    .name = "vagus-sim",
 	    .hrs = !opt.no_hrs,
+	    .static_addr = bt_static ? bt_static_addr : NULL,
 	    .log = bt_log,
 	};
 	char why[256];
@@ -565,9 +587,13 @@ static void listen_socket(void)
 	const char *why = NULL;
 
 	if (simbt_parse(opt.listen, &bt_dev) == 0) {
+		if (bt_static && bt_adv == SIMBT_ADV_HCI)
+			die("--static-address works with --adv mgmt only");
 		listen_bt();
 		return;
 	}
+	if (bt_static)
+		die("--static-address is for --listen bt:hciN");
 	if (vg_addr_parse(opt.listen, &listen_addr, &why) < 0)
 		die("--listen %s: %s", opt.listen, why);
 	if (listen_addr.kind != VG_ADDR_UNIX)
