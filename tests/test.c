@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static unsigned passed, failed;
@@ -183,4 +184,97 @@ bool vg_test_exited(int status, int code, const char *err)
 		printf("status %d (want exit %d), stderr: %s\n", status, code,
 		       err);
 	return ok;
+}
+
+/* Background children; a slot is 0 once its child is reaped. */
+#define MAX_CHILDREN 256
+static pid_t children[MAX_CHILDREN];
+static size_t nchildren;
+
+double vg_test_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void vg_test_forget(pid_t pid)
+{
+	for (size_t i = 0; i < nchildren; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
+void vg_test_forget_all(void)
+{
+	nchildren = 0;
+}
+
+void vg_test_kill_children(void)
+{
+	for (size_t i = 0; i < nchildren; i++)
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+			children[i] = 0;
+		}
+}
+
+pid_t vg_test_spawn(char *const argv[], const char *out, const char *err)
+{
+	pid_t pid;
+
+	if (nchildren == MAX_CHILDREN) {
+		/* Reuse the slots of children already reaped. */
+		size_t k = 0;
+		for (size_t i = 0; i < nchildren; i++)
+			if (children[i] > 0)
+				children[k++] = children[i];
+		nchildren = k;
+		if (nchildren == MAX_CHILDREN) {
+			CHECK(!"too many children");
+			return -1;
+		}
+	}
+	pid = fork();
+	if (pid < 0) {
+		CHECK(!"fork");
+		return -1;
+	}
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	children[nchildren++] = pid;
+	return pid;
+}
+
+int vg_test_wait(pid_t pid, double timeout_s)
+{
+	double end = vg_test_now_s() + timeout_s;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid) {
+			vg_test_forget(pid);
+			return status;
+		}
+		if (r < 0) {
+			vg_test_forget(pid);
+			return -1;
+		}
+		if (vg_test_now_s() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			vg_test_forget(pid);
+			return -1;
+		}
+		usleep(2000);
+	}
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 bool vg_test_check(bool ok, const char *expr, const char *file, int line);
 bool vg_test_near(double got, double want, double tol, const char *expr,
@@ -58,5 +59,31 @@ int vg_test_run(char *const *argv, const char *in, const char *out_path,
 
 /* Whether @status is a normal exit with @code; prints @err if not. */
 bool vg_test_exited(int status, int code, const char *err);
+
+/*
+ * Programs a test starts in the background (a daemon, a simulated strap,
+ * a client) and must never leave behind: vg_test_spawn() runs @argv with
+ * standard output and error into the files @out and @err and remembers
+ * the child; vg_test_kill_children() kills and reaps every one still
+ * remembered (call it from an atexit() handler).
+ */
+pid_t vg_test_spawn(char *const argv[], const char *out, const char *err);
+
+/*
+ * Waits up to @timeout_s for @pid, killing it if it overstays. Returns
+ * the waitpid status, or -1 when it had to be killed (or was not ours).
+ */
+int vg_test_wait(pid_t pid, double timeout_s);
+
+/* @pid was reaped elsewhere: no longer ours to kill. */
+void vg_test_forget(pid_t pid);
+
+/* In a forked child: the parent's children are not its own to kill. */
+void vg_test_forget_all(void);
+
+void vg_test_kill_children(void);
+
+/* Monotonic seconds, for deadlines in tests. */
+double vg_test_now_s(void);
 
 #endif

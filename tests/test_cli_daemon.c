@@ -25,31 +25,14 @@
 
 #include "test.h"
 
-#define MAX_CHILDREN 32
-
 static char tmpdir[64], sock[128], sim_sock[128];
 static char vagus_bin[512], vagusd_bin[512], sim_bin[512];
-static pid_t children[MAX_CHILDREN];
-static size_t nchildren;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void cleanup(void)
 {
 	char cmd[128];
 
-	for (size_t i = 0; i < nchildren; i++)
-		if (children[i] > 0) {
-			kill(children[i], SIGKILL);
-			waitpid(children[i], NULL, 0);
-			children[i] = 0;
-		}
+	vg_test_kill_children();
 	if (tmpdir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 		if (system(cmd) != 0)
@@ -57,54 +40,12 @@ static void cleanup(void)
 	}
 }
 
-static void forget(pid_t pid)
-{
-	for (size_t i = 0; i < nchildren; i++)
-		if (children[i] == pid)
-			children[i] = 0;
-}
-
-static pid_t spawn(char *const argv[], const char *out, const char *err)
-{
-	if (nchildren == MAX_CHILDREN) {
-		CHECK(!"too many children");
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	CHECK(pid > 0);
-	if (pid > 0)
-		children[nchildren++] = pid;
-	return pid;
-}
-
-/* The exit status of @pid within @timeout_s, or -1 (then killed). */
+/* The exit code of @pid within @timeout_s, or -1 (then killed). */
 static int wait_for(pid_t pid, double timeout_s)
 {
-	double end = now_s() + timeout_s;
-	int st;
+	int st = vg_test_wait(pid, timeout_s);
 
-	for (;;) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid) {
-			forget(pid);
-			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		}
-		if (now_s() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			forget(pid);
-			return -1;
-		}
-		usleep(5000);
-	}
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static char *slurp(const char *path)
@@ -134,7 +75,7 @@ static int vagus(char **out, char **err, ...)
 	argv[n] = NULL;
 	snprintf(o, sizeof(o), "%s/cmd.out", tmpdir);
 	snprintf(e, sizeof(e), "%s/cmd.err", tmpdir);
-	int status = wait_for(spawn(argv, o, e), 15);
+	int status = wait_for(vg_test_spawn(argv, o, e), 15);
 	*out = slurp(o);
 	*err = slurp(e);
 	return status;
@@ -160,9 +101,9 @@ static int count_lines(const char *s, const char *prefix)
 static bool wait_lines(const char *path, const char *prefix, int n,
 		       double timeout_s)
 {
-	double end = now_s() + timeout_s;
+	double end = vg_test_now_s() + timeout_s;
 
-	while (now_s() < end) {
+	while (vg_test_now_s() < end) {
 		size_t len;
 		FILE *f = fopen(path, "r");
 		char *s = NULL;
@@ -248,7 +189,7 @@ int main(void)
 	    sim_bin,	       (char *)"--listen", sim_sock, (char *)"--model",
 	    (char *)"--speed", (char *)"20",	   NULL};
 	snprintf(path, sizeof(path), "%s/sim.log", tmpdir);
-	spawn(sargv, path, path);
+	vg_test_spawn(sargv, path, path);
 	snprintf(spec, sizeof(spec), "%s/state", tmpdir);
 	char *dargv[] = {vagusd_bin,  (char *)"--strap",
 			 sim_sock,    (char *)"--state-dir",
@@ -257,11 +198,12 @@ int main(void)
 			 (char *)"0", (char *)"--settle",
 			 (char *)"0", NULL};
 	snprintf(path, sizeof(path), "%s/vagusd.log", tmpdir);
-	pid_t daemon = spawn(dargv, path, path);
+	pid_t daemon = vg_test_spawn(dargv, path, path);
 
 	/* Up, and streaming. */
 	bool streaming = false;
-	for (double end = now_s() + 10; now_s() < end && !streaming;) {
+	for (double end = vg_test_now_s() + 10;
+	     vg_test_now_s() < end && !streaming;) {
 		int st = vagus(&out, &err, "status", NULL);
 		streaming = st == 0 && strstr(out, "  streaming\n");
 		free(out);
@@ -276,7 +218,7 @@ int main(void)
 	snprintf(werr, sizeof(werr), "%s/watch.err", tmpdir);
 	char *wargv[] = {vagus_bin, (char *)"--socket", sock, (char *)"watch",
 			 NULL};
-	pid_t watch = spawn(wargv, wout, werr);
+	pid_t watch = vg_test_spawn(wargv, wout, werr);
 	CHECK(wait_lines(wout, "t_s=", 5, 10));
 
 	CHECK_EQ(vagus(&out, &err, "start", "--tag", "control", "--note",

@@ -41,110 +41,23 @@
 #include "vagus/jsonscan.h"
 #include "vagus/record.h"
 
-#define MAX_CHILDREN 256
 #define CRASHES 50
 #define CRASH_PARALLEL 10
 #define CRASH_SPEED 50
 
 static char tmpdir[64];
 static char sim_bin[512], vagusd_bin[512], vagus_bin[512];
-static pid_t children[MAX_CHILDREN];
-static size_t nchildren;
 static unsigned serial;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void kill_children(void)
-{
-	for (size_t i = 0; i < nchildren; i++)
-		if (children[i] > 0) {
-			kill(children[i], SIGKILL);
-			waitpid(children[i], NULL, 0);
-			children[i] = 0;
-		}
-}
 
 static void cleanup(void)
 {
 	char cmd[128];
 
-	kill_children();
+	vg_test_kill_children();
 	if (tmpdir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", tmpdir);
-	}
-}
-
-static void forget(pid_t pid)
-{
-	for (size_t i = 0; i < nchildren; i++)
-		if (children[i] == pid)
-			children[i] = 0;
-}
-
-static pid_t spawn(char *const argv[], const char *out, const char *err)
-{
-	pid_t pid;
-
-	if (nchildren == MAX_CHILDREN) {
-		/* Reuse slots of children already reaped. */
-		size_t k = 0;
-		for (size_t i = 0; i < nchildren; i++)
-			if (children[i] > 0)
-				children[k++] = children[i];
-		nchildren = k;
-		if (nchildren == MAX_CHILDREN) {
-			CHECK(!"too many children");
-			return -1;
-		}
-	}
-	pid = fork();
-	if (pid < 0) {
-		CHECK(!"fork");
-		return -1;
-	}
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	children[nchildren++] = pid;
-	return pid;
-}
-
-/* Waits up to @timeout_s; kills an overstayer. Status, or -1 if killed. */
-static int wait_for(pid_t pid, double timeout_s)
-{
-	double end = now_s() + timeout_s;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid) {
-			forget(pid);
-			return status;
-		}
-		if (r < 0) {
-			forget(pid);
-			return -1;
-		}
-		if (now_s() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			forget(pid);
-			return -1;
-		}
-		usleep(2000);
 	}
 }
 
@@ -251,15 +164,15 @@ static bool start_sim(struct scene *sc, const char *const *args)
 	for (size_t i = 0; args[i] && n < 62; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
-	sc->sim = spawn(argv, sc->sim_out, sc->sim_err);
+	sc->sim = vg_test_spawn(argv, sc->sim_out, sc->sim_err);
 	if (sc->sim < 0)
 		return false;
-	double end = now_s() + 20;
-	while (now_s() < end) {
+	double end = vg_test_now_s() + 20;
+	while (vg_test_now_s() < end) {
 		if (file_has(sc->sim_err, "listening on"))
 			return true;
 		if (!alive(sc->sim)) {
-			forget(sc->sim);
+			vg_test_forget(sc->sim);
 			sc->sim = 0;
 			break;
 		}
@@ -284,7 +197,7 @@ static bool start_daemon(struct scene *sc, const char *const *args)
 	for (size_t i = 0; args[i] && n < 62; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
-	sc->daemon = spawn(argv, sc->d_out, sc->d_err);
+	sc->daemon = vg_test_spawn(argv, sc->d_out, sc->d_err);
 	return sc->daemon > 0;
 }
 
@@ -296,7 +209,7 @@ static bool stop_daemon(struct scene *sc)
 	if (sc->daemon <= 0)
 		return false;
 	kill(sc->daemon, SIGTERM);
-	status = wait_for(sc->daemon, 20);
+	status = vg_test_wait(sc->daemon, 20);
 	sc->daemon = 0;
 	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
@@ -304,7 +217,7 @@ static bool stop_daemon(struct scene *sc)
 /* Waits for the simulator to end by itself (the recording is over). */
 static bool sim_finished(struct scene *sc, double timeout_s)
 {
-	int status = wait_for(sc->sim, timeout_s);
+	int status = vg_test_wait(sc->sim, timeout_s);
 
 	sc->sim = 0;
 	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -350,12 +263,12 @@ static int ctl_connect(const char *path)
  */
 static int read_line(int fd, char *buf, size_t cap, double timeout_s)
 {
-	double end = now_s() + timeout_s;
+	double end = vg_test_now_s() + timeout_s;
 	size_t n = 0;
 
 	while (n + 1 < cap) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int left = (int)((end - now_s()) * 1000);
+		int left = (int)((end - vg_test_now_s()) * 1000);
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return -1;
 		ssize_t r = read(fd, buf + n, 1);
@@ -528,10 +441,10 @@ static void session_path(const struct scene *sc, const char *id,
 /* Waits until the (only) session's journal has an END record. */
 static bool wait_session_end(struct scene *sc, double timeout_s)
 {
-	double end = now_s() + timeout_s;
+	double end = vg_test_now_s() + timeout_s;
 	char ids[8][64], path[512];
 
-	while (now_s() < end) {
+	while (vg_test_now_s() < end) {
 		if (list_sessions(sc, ids, 8) >= 1) {
 			struct journal j;
 			session_path(sc, ids[0], "journal", path, sizeof(path));
@@ -656,7 +569,7 @@ static void check_report_windows(const struct scene *sc, const char *id)
 				win,
 				journal,
 				NULL};
-		int status = wait_for(spawn(argv, out, err), 30);
+		int status = vg_test_wait(vg_test_spawn(argv, out, err), 30);
 		if (!CHECK(status != -1 && WIFEXITED(status) &&
 			   WEXITSTATUS(status) == 0)) {
 			show_file("vagus analyze", err);
@@ -837,9 +750,9 @@ static void test_two_straps(void)
 	CHECK(sim_finished(&two_a, 60));
 	CHECK(sim_finished(&two_b, 60));
 	/* Both sessions end by themselves. */
-	double end = now_s() + 30;
+	double end = vg_test_now_s() + 30;
 	size_t n = 0, ended = 0;
-	while (now_s() < end) {
+	while (vg_test_now_s() < end) {
 		n = list_sessions(&two_a, ids, 8);
 		ended = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -1004,8 +917,8 @@ static void crash_trial(int k, double delay_s, const char *out)
 			       NULL};
 	start_daemon(&sc, dargs);
 	/* Wait for the session folder, then the random moment. */
-	double end = now_s() + 20;
-	while (now_s() < end && list_sessions(&sc, ids, 8) == 0)
+	double end = vg_test_now_s() + 20;
+	while (vg_test_now_s() < end && list_sessions(&sc, ids, 8) == 0)
 		usleep(1000);
 	if (list_sessions(&sc, ids, 8) == 0) {
 		snprintf(r.why, sizeof(r.why), "no session started");
@@ -1013,18 +926,19 @@ static void crash_trial(int k, double delay_s, const char *out)
 	}
 	usleep((useconds_t)(delay_s * 1e6));
 	kill(sc.daemon, SIGKILL);
-	wait_for(sc.daemon, 10);
+	vg_test_wait(sc.daemon, 10);
 	sc.daemon = 0;
 	/* The strap goes away with what it sent counted. */
 	kill(sc.sim, SIGTERM);
-	wait_for(sc.sim, 10);
+	vg_test_wait(sc.sim, 10);
 	sc.sim = 0;
 	r.sent = sim_beats_sent(&sc);
 
 	/* Restart: the unfinished session is closed. */
 	start_daemon(&sc, dargs);
-	end = now_s() + 20;
-	while (now_s() < end && !file_has(sc.d_err, "recovered unfinished"))
+	end = vg_test_now_s() + 20;
+	while (vg_test_now_s() < end &&
+	       !file_has(sc.d_err, "recovered unfinished"))
 		usleep(2000);
 	if (!stop_daemon(&sc)) {
 		snprintf(r.why, sizeof(r.why), "restarted daemon did not stop");
@@ -1050,7 +964,7 @@ static void crash_trial(int k, double delay_s, const char *out)
 		r.ok = 1;
 	free(j.rr);
 done:
-	kill_children();
+	vg_test_kill_children();
 	f = fopen(out, "w");
 	if (f) {
 		fprintf(f, "%d %ld %ld %f %s\n", r.ok, r.sent, r.kept,
@@ -1089,7 +1003,7 @@ static void test_crashes(void)
 			fflush(NULL);
 			pid_t pid = fork();
 			if (pid == 0) {
-				nchildren = 0;
+				vg_test_forget_all();
 				crash_trial(k, delays[k], out);
 				_exit(0);
 			}
@@ -1187,8 +1101,8 @@ static void test_bad_straps(void)
 		start_daemon(&sc[i], dargs);
 	}
 	/* Long enough for the ATT 30 s timeout of the stalled strap. */
-	double end = now_s() + 3;
-	while (now_s() < end)
+	double end = vg_test_now_s() + 3;
+	while (vg_test_now_s() < end)
 		usleep(50000);
 	for (size_t i = 0; i < nf; i++) {
 		if (!CHECK(sc[i].daemon > 0 && alive(sc[i].daemon))) {
@@ -1213,7 +1127,7 @@ static void test_bad_straps(void)
 		}
 		if (sc[i].sim > 0) {
 			kill(sc[i].sim, SIGTERM);
-			wait_for(sc[i].sim, 10);
+			vg_test_wait(sc[i].sim, 10);
 		}
 	}
 }
@@ -1270,8 +1184,8 @@ static void test_control(void)
 			       NULL};
 	if (!CHECK(start_daemon(&sc, dargs)))
 		return;
-	double end = now_s() + 20;
-	while (now_s() < end &&
+	double end = vg_test_now_s() + 20;
+	while (vg_test_now_s() < end &&
 	       !(ctl_call(sc.ctl, "status\n", reply, sizeof(reply)) &&
 		 strstr(reply, "\"state\":\"streaming\"")))
 		usleep(10000);
@@ -1338,8 +1252,8 @@ static void test_control(void)
 		char out[200], err[200];
 		snprintf(out, sizeof(out), "%s/cli.out", sc.dir);
 		snprintf(err, sizeof(err), "%s/cli.err", sc.dir);
-		pid_t pid = spawn(argv, out, err);
-		int status = wait_for(pid, 10);
+		pid_t pid = vg_test_spawn(argv, out, err);
+		int status = vg_test_wait(pid, 10);
 		if (!CHECK(status != -1 && WIFEXITED(status) &&
 			   WEXITSTATUS(status) == 0))
 			show_file("vagus status", err);
@@ -1406,7 +1320,7 @@ static void test_control(void)
 	CHECK(j.n > 0);
 	free(j.rr);
 	kill(sc.sim, SIGTERM);
-	wait_for(sc.sim, 10);
+	vg_test_wait(sc.sim, 10);
 }
 
 /*
@@ -1421,8 +1335,8 @@ static void test_auto_without_bluetooth(void)
 	scene_init(&sc, "auto");
 	if (!CHECK(start_daemon(&sc, dargs)))
 		return;
-	double end = now_s() + 10;
-	while (now_s() < end && !file_has(sc.d_err, "auto: "))
+	double end = vg_test_now_s() + 10;
+	while (vg_test_now_s() < end && !file_has(sc.d_err, "auto: "))
 		usleep(10000);
 	CHECK(alive(sc.daemon));
 	CHECK(answers_status(&sc));
@@ -1435,7 +1349,7 @@ static void test_auto_without_bluetooth(void)
 int main(void)
 {
 	const char *build = getenv("VAGUS_BUILD");
-	double t0 = now_s();
+	double t0 = vg_test_now_s();
 
 	if (!build || !*build)
 		build = "build";
@@ -1466,6 +1380,6 @@ int main(void)
 	test_bad_straps();
 	test_control();
 	test_auto_without_bluetooth();
-	printf("test_daemon: %.1f s\n", now_s() - t0);
+	printf("test_daemon: %.1f s\n", vg_test_now_s() - t0);
 	return vg_test_done();
 }

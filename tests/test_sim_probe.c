@@ -28,50 +28,22 @@
 #include "test.h"
 #include "vagus/hrs.h"
 
-#define MAX_CHILDREN 256
 #define MAX_FILES 128
 
 static char tmpdir[64];
 static char sim_bin[512], vagus_bin[512];
-static pid_t children[MAX_CHILDREN];
-static size_t nchildren;
 static unsigned serial;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void kill_children(void)
-{
-	for (size_t i = 0; i < nchildren; i++)
-		if (children[i] > 0) {
-			kill(children[i], SIGKILL);
-			waitpid(children[i], NULL, 0);
-			children[i] = 0;
-		}
-}
 
 static void cleanup(void)
 {
 	char cmd[128];
 
-	kill_children();
+	vg_test_kill_children();
 	if (tmpdir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", tmpdir);
 	}
-}
-
-static void forget(pid_t pid)
-{
-	for (size_t i = 0; i < nchildren; i++)
-		if (children[i] == pid)
-			children[i] = 0;
 }
 
 /* A fresh path in the test folder: "<tmp>/<serial>.<suffix>". */
@@ -80,61 +52,6 @@ static const char *tmp_path(char *buf, size_t cap, unsigned id,
 {
 	snprintf(buf, cap, "%s/%u.%s", tmpdir, id, suffix);
 	return buf;
-}
-
-/* Runs argv with stdout and stderr into files; returns the pid. */
-static pid_t spawn(char *const argv[], const char *out, const char *err)
-{
-	pid_t pid;
-
-	if (nchildren == MAX_CHILDREN) {
-		CHECK(!"too many children");
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		CHECK(!"fork");
-		return -1;
-	}
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	children[nchildren++] = pid;
-	return pid;
-}
-
-/*
- * Waits up to @timeout_s for @pid; kills it if it overstays. Returns the
- * wait status, or -1 when it had to be killed.
- */
-static int wait_for(pid_t pid, double timeout_s)
-{
-	double end = now_s() + timeout_s;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid) {
-			forget(pid);
-			return status;
-		}
-		if (r < 0) {
-			forget(pid);
-			return -1;
-		}
-		if (now_s() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			forget(pid);
-			return -1;
-		}
-		usleep(5000);
-	}
 }
 
 static char *slurp(const char *path)
@@ -194,15 +111,15 @@ static bool start_sim(struct sim *s, const char *const *args)
 	for (size_t i = 0; args[i] && n < 62; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
-	s->pid = spawn(argv, s->out, s->err);
+	s->pid = vg_test_spawn(argv, s->out, s->err);
 	if (s->pid < 0)
 		return false;
-	double end = now_s() + 20;
-	while (now_s() < end) {
+	double end = vg_test_now_s() + 20;
+	while (vg_test_now_s() < end) {
 		if (file_has(s->err, "listening on"))
 			return true;
 		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
-			forget(s->pid);
+			vg_test_forget(s->pid);
 			s->pid = 0;
 			break;
 		}
@@ -226,7 +143,7 @@ static void end_sim(struct sim *s, const char *what)
 	if (s->pid <= 0)
 		return;
 	kill(s->pid, SIGTERM);
-	status = wait_for(s->pid, 20);
+	status = vg_test_wait(s->pid, 20);
 	s->pid = 0;
 	if (!CHECK(status != -1 && WIFEXITED(status) &&
 		   WEXITSTATUS(status) == 0)) {
@@ -258,14 +175,14 @@ static pid_t start_probe(struct probe *p, const char *const *args)
 	for (size_t i = 0; args[i] && n < 31; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
-	p->pid = spawn(argv, p->out, p->err);
+	p->pid = vg_test_spawn(argv, p->out, p->err);
 	return p->pid;
 }
 
 /* Waits for a probe; returns its exit code, or -1 for a signal/timeout. */
 static int finish_probe(struct probe *p, double timeout_s, const char *what)
 {
-	p->status = wait_for(p->pid, timeout_s);
+	p->status = vg_test_wait(p->pid, timeout_s);
 	if (p->status == -1 || !WIFEXITED(p->status)) {
 		CHECK(!"vagus probe exits normally");
 		fprintf(stderr, "%s: vagus probe ended with status 0x%x%s\n",
@@ -614,8 +531,8 @@ static void test_busy(void)
 	const char *first[] = {"--json", s.spec, NULL};
 	start_probe(&p, first);
 	/* Wait until the first probe streams. */
-	double end = now_s() + 20;
-	while (now_s() < end && !file_has(p.out, "\"rr\""))
+	double end = vg_test_now_s() + 20;
+	while (vg_test_now_s() < end && !file_has(p.out, "\"rr\""))
 		usleep(10000);
 	const char *second[] = {s.spec, NULL};
 	CHECK_EQ(run_probe(&q, second, 30, "second client"), 1);
@@ -1026,7 +943,7 @@ static void test_rude_client(void)
 int main(void)
 {
 	const char *build = getenv("VAGUS_BUILD");
-	double t_start = now_s();
+	double t_start = vg_test_now_s();
 
 	if (!build || !*build)
 		build = "build";
@@ -1071,6 +988,6 @@ int main(void)
 
 	check_stall();
 	check_replays();
-	printf("test_sim_probe took %.1f s\n", now_s() - t_start);
+	printf("test_sim_probe took %.1f s\n", vg_test_now_s() - t_start);
 	return vg_test_done();
 }
