@@ -162,11 +162,8 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
 			a->json = true;
 		} else if (!strcmp(s, "--window") ||
 			   !strncmp(s, "--window=", 9)) {
-			if (s[8] == '=')
-				val = s + 9;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
+			val = cli_opt_value(argc, argv, &i, 8);
+			if (!val)
 				return cli_usage_error(
 				    CMD, "--window needs T0:T1 in seconds");
 			if (parse_window(val, &a->t0, &a->t1))
@@ -177,27 +174,15 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
 				    val);
 			a->window = true;
 		} else if (!strcmp(s, "--html") || !strncmp(s, "--html=", 7)) {
-			if (s[6] == '=')
-				val = s + 7;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
-				return cli_usage_error(
-				    CMD, "--html needs a file name");
-			if (!*val)
+			val = cli_opt_value(argc, argv, &i, 6);
+			if (!val || !*val)
 				return cli_usage_error(
 				    CMD, "--html needs a file name");
 			a->html = val;
 		} else if (!strcmp(s, "--session") ||
 			   !strncmp(s, "--session=", 10)) {
-			if (s[9] == '=')
-				val = s + 10;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
-				return cli_usage_error(
-				    CMD, "--session needs a FILE");
-			if (!*val)
+			val = cli_opt_value(argc, argv, &i, 9);
+			if (!val || !*val)
 				return cli_usage_error(
 				    CMD, "--session needs a FILE");
 			if (a->path)
@@ -210,11 +195,8 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
 			a->opts.correct = false;
 		} else if (!strcmp(s, "--detrend") ||
 			   !strncmp(s, "--detrend=", 10)) {
-			if (s[9] == '=')
-				val = s + 10;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
+			val = cli_opt_value(argc, argv, &i, 9);
+			if (!val)
 				return cli_usage_error(
 				    CMD, "--detrend needs a method: "
 					 "priors, linear or none");

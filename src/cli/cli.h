@@ -80,6 +80,13 @@ int cmd_export(int argc, char **argv);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * The value of the option at argv[*@i], whose name is @len characters
+ * long: "--name=VALUE", or "--name VALUE" (*@i then moves past VALUE).
+ * NULL when VALUE is missing. The caller has matched the name.
+ */
+const char *cli_opt_value(int argc, char **argv, int *i, size_t len);
+
+/*
  * A usage error of subcommand @cmd: the message, then a pointer to
  * `vagus CMD --help`. Returns CLI_EXIT_USAGE.
  */

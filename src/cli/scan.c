@@ -77,16 +77,6 @@ static bool parse_seconds(const char *s, double *out)
 	return true;
 }
 
-/* The value of "--opt VALUE" or "--opt=VALUE" (@len: strlen("--opt")). */
-static const char *opt_value(int argc, char **argv, int *i, size_t len)
-{
-	if (argv[*i][len] == '=')
-		return argv[*i] + len + 1;
-	if (*i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
 /* Returns -1 to go on, or an exit status to stop with. */
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
@@ -106,7 +96,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 			a->cfg.power_on = true;
 		} else if (!strcmp(s, "--timeout") ||
 			   !strncmp(s, "--timeout=", 10)) {
-			if (!parse_seconds(opt_value(argc, argv, &i, 9),
+			if (!parse_seconds(cli_opt_value(argc, argv, &i, 9),
 					   &a->seconds))
 				return cli_usage_error(
 				    CMD, "--timeout wants seconds, more "
@@ -114,7 +104,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
 		} else if (!strcmp(s, "--adapter") ||
 			   !strncmp(s, "--adapter=", 10)) {
 			a->cfg.index =
-			    vg_adapter_parse(opt_value(argc, argv, &i, 9));
+			    vg_adapter_parse(cli_opt_value(argc, argv, &i, 9));
 			if (a->cfg.index < 0)
 				return cli_usage_error(
 				    CMD, "--adapter wants hciN, as "

@@ -126,6 +126,15 @@ out:
 	return 0;
 }
 
+const char *cli_opt_value(int argc, char **argv, int *i, size_t len)
+{
+	if (argv[*i][len] == '=')
+		return argv[*i] + len + 1;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
 static const char *opt_socket, *opt_state_dir;
 
 /* Takes "--name VALUE" or "--name=VALUE" at argv[i]; 0 if not @name. */
