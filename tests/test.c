@@ -175,6 +175,57 @@ out:
 	return status;
 }
 
+/* Offset of the first difference of @got from @want, or -1. */
+static long golden_diff(const char *got, const char *want)
+{
+	const char *g = got, *w = want;
+
+	while (*g && *w) {
+		bool gn = (*g >= '0' && *g <= '9') ||
+			  (*g == '-' && g[1] >= '0' && g[1] <= '9');
+		bool wn = (*w >= '0' && *w <= '9') ||
+			  (*w == '-' && w[1] >= '0' && w[1] <= '9');
+		if (gn && wn) {
+			char *ge, *we;
+			double a = strtod(g, &ge), b = strtod(w, &we);
+			if (fabs(a - b) > 1e-9 * fmax(fabs(a), fabs(b)))
+				return (long)(g - got);
+			g = ge;
+			w = we;
+			continue;
+		}
+		if (*g != *w)
+			return (long)(g - got);
+		g++;
+		w++;
+	}
+	return *g || *w ? (long)(g - got) : -1;
+}
+
+void vg_test_golden(const char *name, const char *text, size_t len)
+{
+	char path[256];
+	size_t glen;
+
+	snprintf(path, sizeof(path), "tests/golden/%s", name);
+	if (getenv("VAGUS_UPDATE_GOLDEN")) {
+		FILE *f = fopen(path, "w");
+		CHECK(f && fwrite(text, 1, len, f) == len);
+		if (f)
+			fclose(f);
+		printf("wrote %s\n", path);
+		return;
+	}
+	char *want = vg_test_slurp(path, &glen);
+	if (!want)
+		return;
+	long at = golden_diff(text, want);
+	if (!CHECK(at < 0))
+		printf("%s differs at byte %ld: got \"%.80s\"\n", path, at,
+		       text + (at > 30 ? at - 30 : 0));
+	free(want);
+}
+
 bool vg_test_exited(int status, int code, const char *err)
 {
 	bool ok =

@@ -57,6 +57,14 @@ int vg_test_run(char *const *argv, const char *in, const char *out_path,
 		const char *tmpdir, int timeout_s, char *out, size_t outcap,
 		char *err, size_t errcap);
 
+/*
+ * Checks @len bytes of @text against the golden file tests/golden/@name:
+ * the same text, numbers equal to 1e-9 relative (so a libm that differs
+ * in the last bit does not fail it). With VAGUS_UPDATE_GOLDEN set in the
+ * environment it writes the file instead.
+ */
+void vg_test_golden(const char *name, const char *text, size_t len);
+
 /* Whether @status is a normal exit with @code; prints @err if not. */
 bool vg_test_exited(int status, int code, const char *err);
 

@@ -162,58 +162,6 @@ static void dump(const char *name, const char *html, size_t len)
 		CHECK_EQ(fclose(f), 0);
 }
 
-/* ---- golden file ------------------------------------------------------ */
-
-/*
- * Offset of the first difference of @got from @want, numbers equal to
- * 1e-9 relative, or -1 when they agree.
- */
-static long golden_diff(const char *got, const char *want)
-{
-	const char *g = got, *w = want;
-
-	while (*g && *w) {
-		if ((*g >= '0' && *g <= '9') && (*w >= '0' && *w <= '9')) {
-			char *ge, *we;
-			double a = strtod(g, &ge), b = strtod(w, &we);
-			if (fabs(a - b) > 1e-9 * fmax(fabs(a), fabs(b)))
-				return (long)(g - got);
-			g = ge;
-			w = we;
-			continue;
-		}
-		if (*g != *w)
-			return (long)(g - got);
-		g++;
-		w++;
-	}
-	return *g || *w ? (long)(g - got) : -1;
-}
-
-static void check_golden(const char *name, const char *text, size_t len)
-{
-	char path[256];
-	size_t glen;
-
-	snprintf(path, sizeof(path), "tests/golden/%s", name);
-	if (getenv("VAGUS_UPDATE_GOLDEN")) {
-		FILE *f = fopen(path, "w");
-		CHECK(f && fwrite(text, 1, len, f) == len);
-		if (f)
-			fclose(f);
-		printf("wrote %s\n", path);
-		return;
-	}
-	char *want = vg_test_slurp(path, &glen);
-	if (!want)
-		return;
-	long at = golden_diff(text, want);
-	if (!CHECK(at < 0))
-		printf("%s differs at byte %ld: got \"%.80s\"\n", path, at,
-		       text + (at > 30 ? at - 30 : 0));
-	free(want);
-}
-
 /* ---- tests ------------------------------------------------------------ */
 
 static void test_page(void)
@@ -339,7 +287,7 @@ static void test_golden(void)
 	CHECK_EQ(vg_report_build(&s, NULL, &r), 0);
 	if (CHECK_EQ(vg_report_html(&r, &html, &len), 0)) {
 		check_structure(html, len);
-		check_golden("session-rest_rri.report.html", html, len);
+		vg_test_golden("session-rest_rri.report.html", html, len);
 		free(html);
 	}
 	vg_session_free(&s);

@@ -273,61 +273,6 @@ static void test_write_session(void)
 	free(rr);
 }
 
-/*
- * Text equal to @want, numbers compared to 1e-9 relative so that a libm
- * differing in the last bit does not fail the golden check. Returns the
- * offset of the first difference, or -1 when equal.
- */
-static long golden_diff(const char *got, const char *want)
-{
-	const char *g = got, *w = want;
-
-	while (*g && *w) {
-		bool gn = (*g >= '0' && *g <= '9') ||
-			  (*g == '-' && g[1] >= '0' && g[1] <= '9');
-		bool wn = (*w >= '0' && *w <= '9') ||
-			  (*w == '-' && w[1] >= '0' && w[1] <= '9');
-		if (gn && wn) {
-			char *ge, *we;
-			double a = strtod(g, &ge), b = strtod(w, &we);
-			if (fabs(a - b) > 1e-9 * fmax(fabs(a), fabs(b)))
-				return (long)(g - got);
-			g = ge;
-			w = we;
-			continue;
-		}
-		if (*g != *w)
-			return (long)(g - got);
-		g++;
-		w++;
-	}
-	return *g || *w ? (long)(g - got) : -1;
-}
-
-static void check_golden(const char *name, const char *text, size_t len)
-{
-	char path[256];
-	size_t glen;
-
-	snprintf(path, sizeof(path), "tests/golden/%s", name);
-	if (getenv("VAGUS_UPDATE_GOLDEN")) {
-		FILE *f = fopen(path, "w");
-		CHECK(f && fwrite(text, 1, len, f) == len);
-		if (f)
-			fclose(f);
-		printf("wrote %s\n", path);
-		return;
-	}
-	char *want = vg_test_slurp(path, &glen);
-	if (!want)
-		return;
-	long at = golden_diff(text, want);
-	if (!CHECK(at < 0))
-		printf("%s differs at byte %ld: got \"%.60s\"\n", path, at,
-		       text + (at > 20 ? at - 20 : 0));
-	free(want);
-}
-
 /* report.txt and report.json of one fixed real recording. */
 static void test_golden(void)
 {
@@ -347,13 +292,13 @@ static void test_golden(void)
 	CHECK_EQ(vg_report_build(&s, NULL, &r), 0);
 	if (CHECK_EQ(vg_report_text(&r, &text, &len), 0)) {
 		CHECK_EQ(strlen(text), len);
-		check_golden("session-rest_rri.report.txt", text, len);
+		vg_test_golden("session-rest_rri.report.txt", text, len);
 		free(text);
 	}
 	vg_json_init(&j, NULL, 0, 2);
 	if (CHECK_EQ(vg_report_json(&r, &j), 0))
-		check_golden("session-rest_rri.report.json", vg_json_text(&j),
-			     vg_json_len(&j));
+		vg_test_golden("session-rest_rri.report.json", vg_json_text(&j),
+			       vg_json_len(&j));
 	vg_json_free(&j);
 	vg_session_free(&s);
 	jb_free(&b);
